@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/**
+ * The canonical chat request. Our public contract is OpenAI Chat Completions, so the canonical request is
+ * the validated OpenAI request body: every provider adapter converts *from* this shape. Unknown top-level
+ * fields are kept (`looseObject`) so OpenAI-compatible upstreams receive parameters we do not model.
+ */
+
+const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const imagePart = z.object({
+  type: z.literal('image_url'),
+  image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+});
+const audioPart = z.object({
+  type: z.literal('input_audio'),
+  input_audio: z.object({ data: z.string(), format: z.string() }),
+});
+const filePart = z.object({
+  type: z.literal('file'),
+  file: z.object({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() }),
+});
+export const userContentPartSchema = z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart]);
+export type UserContentPart = z.infer<typeof userContentPartSchema>;
+export type TextPart = z.infer<typeof textPart>;
+
+const textContent = z.union([z.string(), z.array(textPart)]);
+
+export const toolCallSchema = z.object({
+  id: z.string().min(1),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+const nameField = z.string().optional();
+export const chatMessageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('system'), content: textContent, name: nameField }),
+  z.object({ role: z.literal('developer'), content: textContent, name: nameField }),
+  z.object({ role: z.literal('user'), content: z.union([z.string(), z.array(userContentPartSchema)]), name: nameField }),
+  z.object({
+    role: z.literal('assistant'),
+    content: z
+      .union([z.string(), z.array(z.union([textPart, z.object({ type: z.literal('refusal'), refusal: z.string() })]))])
+      .nullish(),
+    name: nameField,
+    refusal: z.string().nullish(),
+    tool_calls: z.array(toolCallSchema).optional(),
+  }),
+  z.object({ role: z.literal('tool'), content: textContent, tool_call_id: z.string().min(1) }),
+]);
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+export type SystemMessage = Extract<ChatMessage, { role: 'system' | 'developer' }>;
+export type UserMessage = Extract<ChatMessage, { role: 'user' }>;
+export type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
+export type ToolMessage = Extract<ChatMessage, { role: 'tool' }>;
+
+export const toolSchema = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+export type Tool = z.infer<typeof toolSchema>;
+
+export const toolChoiceSchema = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+]);
+export type ToolChoice = z.infer<typeof toolChoiceSchema>;
+
+export const responseFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().min(1),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
+  }),
+]);
+export type ResponseFormat = z.infer<typeof responseFormatSchema>;
+
+export const chatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(chatMessageSchema).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  n: z.number().int().min(1).max(128).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  seed: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  user: z.string().optional(),
+  tools: z.array(toolSchema).optional(),
+  tool_choice: toolChoiceSchema.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  response_format: responseFormatSchema.optional(),
+});
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+/** Top-level fields that are ours or OpenRouter's, never forwarded to an upstream. */
+export const GATEWAY_EXTENSION_FIELDS = ['models', 'provider', 'route', 'circuit_breaker', 'transforms'] as const;
+
+/** The max-token limit the caller asked for, whichever of the two OpenAI fields carried it. */
+export function requestedMaxTokens(req: ChatRequest): number | undefined {
+  return req.max_completion_tokens ?? req.max_tokens ?? undefined;
+}
+
+/** `stop` as a list (OpenAI allows a single string). */
+export function stopSequences(req: ChatRequest): string[] | undefined {
+  if (req.stop == null) return undefined;
+  return typeof req.stop === 'string' ? [req.stop] : req.stop;
+}
+
+/** Joins text content (string or text parts) into one string. */
+export function textOf(content: string | ReadonlyArray<{ type: string; text?: string }> | null | undefined): string {
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+}

@@ -1,0 +1,76 @@
+/**
+ * The gateway layer's one error class. Every provider error, validation failure and routing failure becomes
+ * a GatewayError; the API's error handler turns it into `{error:{message,type,param,code}}`.
+ * Messages must never contain credentials.
+ */
+
+export type GatewayErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'timeout_error'
+  | 'service_unavailable_error'
+  | 'upstream_error';
+
+export interface GatewayErrorInit {
+  status: number;
+  message: string;
+  type?: GatewayErrorType;
+  code?: string | null;
+  param?: string | null;
+  /** Provider instance that produced the error, when it came from upstream. */
+  provider?: string;
+  /** Whether trying again (same or other target) may succeed. */
+  retryable?: boolean;
+  /** Upstream asked us to wait this long before retrying. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly type: GatewayErrorType;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly provider: string | undefined;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: GatewayErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'GatewayError';
+    this.status = init.status;
+    this.type = init.type ?? typeForStatus(init.status);
+    this.code = init.code ?? null;
+    this.param = init.param ?? null;
+    this.provider = init.provider;
+    this.retryable = init.retryable ?? isRetryableStatus(init.status);
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  static invalidRequest(message: string, param: string | null = null, code: string | null = null): GatewayError {
+    return new GatewayError({ status: 400, message, param, code, type: 'invalid_request_error' });
+  }
+
+  toBody(): { error: { message: string; type: string; param: string | null; code: string | null } } {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+export function typeForStatus(status: number): GatewayErrorType {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 408 || status === 504) return 'timeout_error';
+  if (status === 503 || status === 529) return 'service_unavailable_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}

@@ -1,0 +1,5 @@
+// gateway/http — upstream HTTP plumbing shared by providers: pooled keep-alive client, SSE/NDJSON parsing,
+// Retry-After parsing, upstream error → GatewayError. May import gateway/core only.
+export * from './upstream-client';
+export * from './stream-parsers';
+export * from './provider-error';

@@ -1,0 +1,125 @@
+import { Agent, type Dispatcher } from 'undici';
+import { GatewayError } from '../core/errors';
+
+/**
+ * The upstream HTTP client for the hot path: one undici Agent (a keep-alive Pool per origin).
+ * Fetch and the provider SDKs cost far more per request here; see README "Performance".
+ */
+
+export interface UpstreamTimeouts {
+  /** TCP/TLS connect timeout. */
+  connectMs: number;
+  /** Time until response headers arrive (covers a hung upstream before the first byte). */
+  headersMs: number;
+  /** Longest silence between two body chunks. */
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connectMs: 10_000, headersMs: 120_000, bodyMs: 120_000 };
+
+const agent = new Agent({
+  keepAliveTimeout: 30_000,
+  keepAliveMaxTimeout: 600_000,
+  connections: 256,
+  pipelining: 1,
+  connect: { timeout: DEFAULT_TIMEOUTS.connectMs },
+});
+
+export interface UpstreamRequest {
+  provider: string;
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** A JSON body (serialised here) or already-serialised text. */
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  timeouts?: Partial<UpstreamTimeouts>;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/** Sends a request; network failures become retryable GatewayErrors naming the provider, never the URL's secrets. */
+export async function upstreamRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
+  const headers: Record<string, string> = { ...req.headers };
+  let body: string | undefined;
+  if (req.body !== undefined) {
+    body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  try {
+    const res = await agent.request({
+      origin: new URL(req.url).origin,
+      path: pathOf(req.url),
+      method: req.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      body,
+      signal: req.signal,
+      headersTimeout: req.timeouts?.headersMs ?? DEFAULT_TIMEOUTS.headersMs,
+      bodyTimeout: req.timeouts?.bodyMs ?? DEFAULT_TIMEOUTS.bodyMs,
+    });
+    return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body };
+  } catch (err) {
+    throw networkError(req.provider, err, req.signal);
+  }
+}
+
+function pathOf(url: string): string {
+  const u = new URL(url);
+  return u.pathname + u.search;
+}
+
+export function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** Maps a transport failure (reset, refused, timeout, abort) to a GatewayError. */
+export function networkError(provider: string, err: unknown, signal?: AbortSignal): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const code = (err as { code?: string } | null)?.code;
+  if (signal?.aborted) {
+    return new GatewayError({ status: 499, message: 'Request was aborted', type: 'api_error', code: 'aborted', provider, retryable: false, cause: err });
+  }
+  const timeout =
+    code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  return new GatewayError({
+    status: timeout ? 504 : 502,
+    type: timeout ? 'timeout_error' : 'upstream_error',
+    code: timeout ? 'upstream_timeout' : 'upstream_unreachable',
+    message: `${provider}: ${timeout ? 'upstream timed out' : 'upstream connection failed'} (${code ?? (err as Error)?.name ?? 'error'})`,
+    provider,
+    retryable: true,
+    cause: err,
+  });
+}
+
+/** Reads the whole body as text (used for errors and non-streaming responses). */
+export async function readText(res: UpstreamResponse, provider: string, signal?: AbortSignal): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch (err) {
+    throw networkError(provider, err, signal);
+  }
+}
+
+/** Parses `retry-after-ms` / `retry-after` (seconds or HTTP date) into milliseconds. */
+export function retryAfterMs(headers: Record<string, string>, now: number = Date.now()): number | undefined {
+  const ms = headers['retry-after-ms'];
+  if (ms !== undefined && ms.trim() !== '') {
+    const n = Number(ms);
+    if (Number.isFinite(n) && n >= 0) return n;
+  }
+  const ra = headers['retry-after'];
+  if (ra === undefined || ra.trim() === '') return undefined;
+  const secs = Number(ra);
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const date = Date.parse(ra);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

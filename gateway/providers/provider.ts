@@ -1,0 +1,71 @@
+import type { ChatModel, EmbeddingModel, ModelInfo, ProviderKind } from '../core/chat-model';
+import type { UpstreamTimeouts } from '../http/upstream-client';
+
+/**
+ * What the config layer hands a provider factory: one configured provider instance (one endpoint, its
+ * keys, its models). Secrets live only in `apiKeys`; never log or echo them.
+ */
+export interface ProviderSettings {
+  /** Instance name, used as the model prefix (`openai/…`, `my-vllm/…`). */
+  name: string;
+  kind: ProviderKind;
+  /** Base URL without trailing slash, e.g. `https://api.openai.com/v1`, `https://api.anthropic.com`. */
+  baseUrl: string;
+  apiKeys: string[];
+  /** Models this instance serves, as clients name them (without the prefix). */
+  models: string[];
+  /** Embedding models this instance serves. */
+  embeddingModels: string[];
+  /** Extra headers sent upstream on every call. */
+  headers: Record<string, string>;
+  /** Azure: `api-version` query parameter; absent → the v1 API (`/openai/v1/…`). */
+  apiVersion?: string;
+  /** Azure: client-facing model name → deployment name. */
+  deployments: Record<string, string>;
+  timeouts: UpstreamTimeouts;
+}
+
+/** Hands out the instance's keys round-robin. (Health-aware key pools build on this.) */
+export class KeyRing {
+  private next = 0;
+  constructor(private readonly keys: readonly string[]) {}
+  get size(): number {
+    return this.keys.length;
+  }
+  take(): string | undefined {
+    if (this.keys.length === 0) return undefined;
+    const key = this.keys[this.next % this.keys.length];
+    this.next = (this.next + 1) % this.keys.length;
+    return key;
+  }
+}
+
+/** A configured provider instance: builds models and lists what it serves. */
+export interface Provider {
+  readonly settings: ProviderSettings;
+  chatModel(modelId: string): ChatModel;
+  embeddingModel(modelId: string): EmbeddingModel | undefined;
+  /** Models offered; may ask the upstream (Ollama `/api/tags`). Never throws: an unreachable upstream lists its configured models. */
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+}
+
+export function staticModelInfos(settings: ProviderSettings, ownedBy: string, created = 1_700_000_000): ModelInfo[] {
+  const chat = settings.models.map((m) => ({
+    id: `${settings.name}/${m}`,
+    provider: settings.name,
+    kind: settings.kind,
+    modelId: m,
+    ownedBy,
+    created,
+  }));
+  const emb = settings.embeddingModels.map((m) => ({
+    id: `${settings.name}/${m}`,
+    provider: settings.name,
+    kind: settings.kind,
+    modelId: m,
+    ownedBy,
+    created,
+    capabilities: { embeddings: true },
+  }));
+  return [...chat, ...emb];
+}
