@@ -55,6 +55,11 @@ export interface ChatResult {
   usage: Usage | undefined;
   systemFingerprint?: string | null;
   serviceTier?: string | null;
+  /**
+   * OpenAI-compatible upstreams only: the upstream response body as received. The API returns it as it is
+   * (fields we do not model survive); every other provider's result is serialised from the fields above.
+   */
+  raw?: Record<string, unknown>;
 }
 
 /**

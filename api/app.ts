@@ -1,0 +1,55 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import type { ModelRegistry } from '../gateway/routing/model-registry';
+import { ApiErrors } from './api-error';
+import { bearerAuth } from './middleware/auth';
+import { errorHandler } from './middleware/error-handler';
+import { requestId } from './middleware/request-id';
+import { chatCompletionsHandler } from './rest/chat-completions';
+import { temporalPingHandler } from './rest/diagnostics';
+import { embeddingsHandler } from './rest/embeddings';
+import { healthHandler, readyHandler } from './rest/health';
+import { getModelHandler, listModelsHandler } from './rest/models';
+import { requireTemporal, type TemporalAccess } from './temporal-access';
+
+export interface AppDeps {
+  config: AppConfig;
+  registry: ModelRegistry;
+  temporal: TemporalAccess;
+  logger: Logger;
+  /** True once shutdown began (readiness turns 503). */
+  draining: () => boolean;
+}
+
+/** The Express app: thin routes over the gateway and Temporal services, one error handler. */
+export function createApp(deps: AppDeps): Express {
+  const { config, registry, temporal, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestId());
+  app.get('/health', healthHandler());
+  app.use(bearerAuth(config.server.apiTokens));
+  // Any content type is read as JSON: some clients omit the header; a bad body is a 400, not a silent {}.
+  app.use(express.json({ limit: config.server.bodyLimit, type: () => true, strict: false }));
+
+  const v1 = express.Router();
+  v1.post('/chat/completions', chatCompletionsHandler({ registry, logger, sseKeepAliveMs: config.server.sseKeepAliveMs }));
+  v1.get('/models', listModelsHandler(registry));
+  v1.get('/models/*id', getModelHandler(registry));
+  v1.post('/embeddings', embeddingsHandler(registry));
+  v1.post(
+    '/diagnostics/temporal-ping',
+    requireTemporal(temporal),
+    temporalPingHandler({ temporal, taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, uiUrl: config.temporal.uiUrl }),
+  );
+  app.use('/v1', v1);
+  app.use('/api/v1', v1); // OpenRouter-style base URLs work unchanged.
+
+  app.get('/ready', readyHandler({ temporal, providers: config.providers.map((p) => p.name), draining: deps.draining }));
+  app.use((req: Request, _res: Response, next: NextFunction) => next(ApiErrors.routeNotFound(req.method, req.path)));
+  app.use(errorHandler(logger));
+  return app;
+}

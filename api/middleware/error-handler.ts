@@ -1,0 +1,44 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { GatewayError } from '../../gateway/core/errors';
+import { ApiErrors } from '../api-error';
+
+/** The one error handler: every failure leaves as `{error:{message,type,param,code}}` with OpenAI's status codes. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const e = toGatewayError(err);
+    if (e.status >= 500) logger.warn({ requestId: res.locals.requestId, status: e.status, code: e.code, provider: e.provider, err: e.message }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (e.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.ceil(e.retryAfterMs / 1000)));
+    if (e.provider) res.setHeader('x-cb-provider', e.provider);
+    res.status(e.status === 499 ? 400 : e.status).json(e.toBody());
+    void req;
+  };
+}
+
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof ZodError) return ApiErrors.fromZod(err, 'request');
+  const bodyErr = err as { type?: string; status?: number; message?: string; limit?: number } | null;
+  if (bodyErr?.type === 'entity.parse.failed') {
+    return GatewayError.invalidRequest(
+      'We could not parse the JSON body of your request. The body must be valid JSON (check quoting and trailing commas).',
+      null,
+      'invalid_json',
+    );
+  }
+  if (bodyErr?.type === 'entity.too.large') {
+    return new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `Request body is larger than the limit of ${bodyErr.limit ?? '?'} bytes (CB_BODY_LIMIT).` });
+  }
+  if (bodyErr?.type === 'encoding.unsupported' || bodyErr?.type === 'charset.unsupported') {
+    return new GatewayError({ status: 415, type: 'invalid_request_error', code: 'unsupported_encoding', message: bodyErr.message ?? 'Unsupported body encoding' });
+  }
+  if (typeof bodyErr?.status === 'number' && bodyErr.status >= 400 && bodyErr.status < 500) {
+    return new GatewayError({ status: bodyErr.status, message: bodyErr.message ?? 'Bad request' });
+  }
+  return new GatewayError({ status: 500, type: 'api_error', code: 'internal_error', message: 'The gateway hit an internal error while processing your request.', cause: err });
+}

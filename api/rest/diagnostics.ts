@@ -1,0 +1,33 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { ApiErrors } from '../api-error';
+import type { TemporalAccess } from '../temporal-access';
+
+const bodySchema = z.object({ name: z.string().min(1).max(200).default('circuit-breaker') }).default({ name: 'circuit-breaker' });
+
+/**
+ * `POST /v1/diagnostics/temporal-ping`: runs the smoke workflow (pingWorkflow → ping activity) on the
+ * configured task queue and returns its answer and the run's link in the Temporal UI. Proves API → Temporal
+ * → worker end to end.
+ */
+export function temporalPingHandler(deps: { temporal: TemporalAccess; taskQueue: string; namespace: string; uiUrl: string }) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const parsed = bodySchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw ApiErrors.fromZod(parsed.error, 'request');
+    const client = await deps.temporal.getClient();
+    const workflowId = `ping-${String(res.locals.requestId)}`;
+    const handle = await client.workflow.start('pingWorkflow', {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [parsed.data.name],
+      workflowExecutionTimeout: '30s',
+    });
+    const result: unknown = await handle.result();
+    res.json({
+      workflowId,
+      runId: handle.firstExecutionRunId,
+      result,
+      temporalUiUrl: `${deps.uiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+    });
+  };
+}

@@ -1,0 +1,42 @@
+import type { ProviderSettings } from '../gateway/providers/provider';
+
+/** The whole validated configuration, built once at start-up by `loadConfig()` (config/load-config.ts). */
+export interface AppConfig {
+  /** Directory for local state (Temporal SQLite file, ledgers). `CB_DATA_DIR`, default `./data`. */
+  dataDir: string;
+  server: {
+    /** `HOST`; default 127.0.0.1 when no API tokens are set, else 0.0.0.0. */
+    host: string;
+    /** True when HOST was set explicitly. */
+    hostExplicit: boolean;
+    /** `PORT`, default 4000. */
+    port: number;
+    /** `CB_API_TOKENS` (comma list); empty → no auth. */
+    apiTokens: string[];
+    /** `CB_BODY_LIMIT`, default '10mb'. */
+    bodyLimit: string;
+    /** `CB_SHUTDOWN_GRACE_MS`, default 10000: how long in-flight requests may drain on stop. */
+    shutdownGraceMs: number;
+    /** `CB_KEEPALIVE_MS`, default 15000: SSE keep-alive comment interval while waiting upstream. */
+    sseKeepAliveMs: number;
+  };
+  temporal: {
+    /** `TEMPORAL_ADDRESS`; undefined → the all-in-one start runs a dev server. */
+    address: string | undefined;
+    /** `TEMPORAL_NAMESPACE`, default 'default'. */
+    namespace: string;
+    /** `TEMPORAL_TASK_QUEUE`, default 'circuit-breaker-v1'. */
+    taskQueue: string;
+    /** Dev server gRPC port (`TEMPORAL_DEV_PORT`, default 7233) and UI port (`TEMPORAL_UI_PORT`, default 8233). */
+    devPort: number;
+    uiPort: number;
+    /** `TEMPORAL_UI_URL`: where the Web UI is, for links; default http://127.0.0.1:<uiPort>. */
+    uiUrl: string;
+    /** `TEMPORAL_CLI_PATH`: an explicit temporal CLI binary. */
+    cliPath: string | undefined;
+  };
+  providers: ProviderSettings[];
+  /** True when no real provider is configured and the `demo/…` models are served. */
+  demoMode: boolean;
+  logLevel: string;
+}

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import YAML from 'yaml';
+import { ConfigError } from './config-error';
+
+/**
+ * The optional config file (`CB_CONFIG`, YAML or JSON). `${NAME}` and `${NAME:-default}` are replaced from the
+ * environment before parsing; a reference to an unset variable without a default is an error naming it.
+ */
+
+const providerKind = z.enum(['openai', 'anthropic', 'google', 'ollama', 'azure', 'custom']);
+
+export const fileProviderSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
+  kind: providerKind,
+  base_url: z.url().optional(),
+  /** Azure resource endpoint, e.g. https://my-res.openai.azure.com */
+  endpoint: z.url().optional(),
+  api_key: z.string().min(1).optional(),
+  api_keys: z.array(z.string().min(1)).optional(),
+  api_version: z.string().min(1).optional(),
+  models: z.array(z.string().min(1)).optional(),
+  embedding_models: z.array(z.string().min(1)).optional(),
+  deployments: z.record(z.string(), z.string().min(1)).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeouts: z
+    .strictObject({
+      connect_ms: z.number().int().positive().optional(),
+      headers_ms: z.number().int().positive().optional(),
+      body_ms: z.number().int().positive().optional(),
+    })
+    .optional(),
+});
+export type FileProvider = z.infer<typeof fileProviderSchema>;
+
+export const configFileSchema = z.looseObject({
+  providers: z.array(fileProviderSchema).optional(),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+export function substituteEnv(text: string, env: NodeJS.ProcessEnv, source: string): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
+    const v = env[name];
+    if (v !== undefined && v !== '') return v;
+    if (def !== undefined) return def;
+    throw new ConfigError(`${source}: references \${${name}}, which is not set`);
+  });
+}
+
+export function readConfigFile(path: string, env: NodeJS.ProcessEnv): ConfigFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`CB_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+  }
+  return parseConfigText(text, path, env);
+}
+
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): ConfigFile {
+  let data: unknown;
+  try {
+    data = /\.json$/i.test(source) ? JSON.parse(substituteEnv(text, env, source)) : YAML.parse(substituteEnv(text, env, source));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${source}: not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+  const parsed = configFileSchema.safeParse(data ?? {});
+  if (!parsed.success) throw ConfigError.fromZod(source, parsed.error);
+  return parsed.data;
+}

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import type { CallOptions, ChatModel, ChatStream, EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../core/chat-model';
+import { type ChatRequest, textOf } from '../../core/chat-request';
+import { type ChatResult, makeUsage, type StreamPart } from '../../core/chat-result';
+import { GatewayError } from '../../core/errors';
+
+/**
+ * The local demo family (`demo/echo`, `demo/tool-caller`, `demo/embed`), served only when no real provider
+ * is configured (or CB_DEMO=true) and only when named explicitly. Lets a newcomer try every endpoint offline.
+ * - echo: answers "Echo: <last user text>", streamed word by word.
+ * - tool-caller: when tools are offered (and tool_choice is not none) calls one with `{}`; after a tool
+ *   result, answers with what the tool returned.
+ */
+const WORD_DELAY_MS = 15;
+
+export class DemoChatModel implements ChatModel {
+  readonly provider = 'demo';
+  readonly kind = 'demo' as const;
+  constructor(readonly modelId: string) {}
+
+  generate(request: ChatRequest, _options: CallOptions): Promise<ChatResult> {
+    const plan = this.plan(request);
+    return Promise.resolve({
+      id: `demo-${Date.now().toString(36)}`,
+      model: `demo/${this.modelId}`,
+      choices: [
+        {
+          index: 0,
+          content: plan.toolCall ? null : plan.text,
+          toolCalls: plan.toolCall ? [plan.toolCall] : [],
+          finishReason: { unified: plan.toolCall ? 'tool_calls' : 'stop', raw: undefined },
+        },
+      ],
+      usage: makeUsage(plan.promptTokens, plan.completionTokens),
+    });
+  }
+
+  stream(request: ChatRequest, options: CallOptions): Promise<ChatStream> {
+    const plan = this.plan(request);
+    const model = `demo/${this.modelId}`;
+    async function* parts(): AsyncGenerator<StreamPart> {
+      yield { type: 'metadata', model };
+      if (plan.toolCall) {
+        yield { type: 'tool-call-start', choice: 0, index: 0, id: plan.toolCall.id, name: plan.toolCall.name };
+        yield { type: 'tool-call-delta', choice: 0, index: 0, argumentsDelta: plan.toolCall.arguments };
+      } else {
+        for (const [i, word] of plan.text.split(/(?<= )/).entries()) {
+          if (i > 0) await delay(WORD_DELAY_MS, options.signal);
+          yield { type: 'text-delta', choice: 0, delta: word };
+        }
+      }
+      yield { type: 'finish', choice: 0, finishReason: { unified: plan.toolCall ? 'tool_calls' : 'stop', raw: undefined } };
+      yield { type: 'usage', usage: makeUsage(plan.promptTokens, plan.completionTokens) };
+    }
+    return Promise.resolve(Object.assign(parts(), { headers: {} }));
+  }
+
+  private plan(request: ChatRequest): { text: string; toolCall?: { id: string; name: string; arguments: string }; promptTokens: number; completionTokens: number } {
+    const promptTokens = estimateTokens(request.messages.map((m) => textOf(typeof m.content === 'string' || Array.isArray(m.content) ? (m.content as never) : '')).join(' '));
+    const last = request.messages[request.messages.length - 1];
+    const tools = request.tools ?? [];
+    if (this.modelId === 'tool-caller' && last?.role !== 'tool' && tools.length > 0 && request.tool_choice !== 'none') {
+      const choice = request.tool_choice;
+      const name = typeof choice === 'object' ? choice.function.name : (tools[0]?.function.name ?? 'tool');
+      return { text: '', toolCall: { id: `call_demo_${Date.now().toString(36)}`, name, arguments: '{}' }, promptTokens, completionTokens: 5 };
+    }
+    const text =
+      last?.role === 'tool'
+        ? `The tool returned: ${textOf(last.content)}`
+        : `Echo: ${textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content as never)}`;
+    const max = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+    const clipped = max !== undefined ? text.split(/(?<= )/).slice(0, max).join('') : text;
+    return { text: clipped, promptTokens, completionTokens: estimateTokens(clipped) };
+  }
+}
+
+export class DemoEmbeddingModel implements EmbeddingModel {
+  readonly provider = 'demo';
+  readonly kind = 'demo' as const;
+  constructor(readonly modelId: string) {}
+
+  embed(request: EmbeddingRequest, _options: CallOptions): Promise<EmbeddingResult> {
+    const inputs = Array.isArray(request.input) ? request.input : [request.input];
+    if (inputs.some((i) => typeof i !== 'string')) {
+      return Promise.reject(GatewayError.invalidRequest('demo/embed takes text input only', 'input'));
+    }
+    const texts = inputs as string[];
+    const dims = request.dimensions ?? 16;
+    return Promise.resolve({
+      model: `demo/${this.modelId}`,
+      data: texts.map((t, index) => ({ index, embedding: hashVector(t, dims) })),
+      usage: { promptTokens: texts.reduce((n, t) => n + estimateTokens(t), 0), totalTokens: texts.reduce((n, t) => n + estimateTokens(t), 0) },
+    });
+  }
+}
+
+/** A deterministic unit vector from the text's hash. */
+function hashVector(text: string, dims: number): number[] {
+  const out: number[] = [];
+  let block = createHash('sha256').update(text).digest();
+  for (let i = 0; i < dims; i++) {
+    if (i % 32 === 0 && i > 0) block = createHash('sha256').update(block).digest();
+    out.push(((block[i % 32] ?? 0) - 127.5) / 127.5);
+  }
+  const norm = Math.hypot(...out) || 1;
+  return out.map((v) => v / norm);
+}
+
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new GatewayError({ status: 499, message: 'Request was aborted', code: 'aborted', retryable: false }));
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new GatewayError({ status: 499, message: 'Request was aborted', code: 'aborted', retryable: false }));
+    }, { once: true });
+  });
+}

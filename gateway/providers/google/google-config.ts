@@ -1,0 +1,47 @@
+import type { UpstreamTimeouts } from '../../http/upstream-client';
+import type { KeyRing, ProviderSettings } from '../provider';
+
+/** What the Google chat and embedding models share: where to call and with which headers. */
+export interface GoogleModelConfig {
+  provider: string;
+  /** e.g. `https://generativelanguage.googleapis.com/v1beta` */
+  apiBase: string;
+  /** Request headers including `x-goog-api-key` (next key of the ring); built per call. */
+  headers: () => Record<string, string>;
+  timeouts: UpstreamTimeouts;
+}
+
+/** `https://generativelanguage.googleapis.com` → `…/v1beta`; a base already ending in a version is kept. */
+export function googleApiBase(baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return /\/v1(beta|alpha)?\d*$/.test(base) ? base : `${base}/v1beta`;
+}
+
+/** `models/gemini-2.5-flash` and `gemini-2.5-flash` both name the model; the URL wants `models/<id>`. */
+export function googleModelPath(modelId: string): string {
+  const id = modelId.replace(/^models\//, '');
+  return `models/${encodeURIComponent(id)}`;
+}
+
+export function googleModelConfig(settings: ProviderSettings, keys: KeyRing): GoogleModelConfig {
+  return {
+    provider: settings.name,
+    apiBase: googleApiBase(settings.baseUrl),
+    headers: () => {
+      const key = keys.take();
+      return { ...settings.headers, ...(key !== undefined ? { 'x-goog-api-key': key } : {}) };
+    },
+    timeouts: settings.timeouts,
+  };
+}
+
+/** Upstream response headers worth handing to the caller (rate-limit state, request ids). */
+export function interestingHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.startsWith('x-ratelimit') || k.startsWith('retry-after') || k === 'x-request-id' || k === 'server-timing') {
+      out[k] = v;
+    }
+  }
+  return out;
+}

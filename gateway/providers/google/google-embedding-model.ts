@@ -1,0 +1,106 @@
+import type { CallOptions, EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../core/chat-model';
+import { GatewayError } from '../../core/errors';
+import { tryParseJson } from '../../http/provider-error';
+import { readText, upstreamRequest } from '../../http/upstream-client';
+import { googleModelPath, type GoogleModelConfig } from './google-config';
+import { googleHttpError } from './google-error';
+import { googleBatchEmbedResponseSchema } from './google-schemas';
+
+/** batchEmbedContents accepts at most 100 requests per call. */
+export const GOOGLE_EMBED_BATCH = 100;
+
+/**
+ * Gemini embeddings via `:batchEmbedContents` → OpenAI-like data list. Text input only (token-id arrays
+ * are a 400 naming `input`); `dimensions` → `outputDimensionality`; `encoding_format: base64` encodes
+ * little-endian float32 like OpenAI. Gemini reports no usage for embeddings, so tokens are estimated
+ * (~4 characters per token) unless usageMetadata is present.
+ */
+export class GoogleEmbeddingModel implements EmbeddingModel {
+  readonly kind = 'google' as const;
+
+  constructor(
+    readonly modelId: string,
+    private readonly config: GoogleModelConfig,
+  ) {}
+
+  get provider(): string {
+    return this.config.provider;
+  }
+
+  async embed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResult> {
+    const inputs = textInputs(request.input);
+    const vectors: number[][] = [];
+    let reportedTokens: number | undefined;
+    for (let start = 0; start < inputs.length; start += GOOGLE_EMBED_BATCH) {
+      const batch = inputs.slice(start, start + GOOGLE_EMBED_BATCH);
+      const { embeddings, tokens } = await this.batchEmbed(batch, request.dimensions, options);
+      vectors.push(...embeddings);
+      if (tokens !== undefined) reportedTokens = (reportedTokens ?? 0) + tokens;
+    }
+    const promptTokens = reportedTokens ?? inputs.reduce((n, s) => n + estimateTokens(s), 0);
+    return {
+      model: this.modelId,
+      data: vectors.map((v, index) => ({ index, embedding: request.encoding_format === 'base64' ? toBase64(v) : v })),
+      usage: { promptTokens, totalTokens: promptTokens },
+    };
+  }
+
+  private async batchEmbed(
+    texts: string[],
+    dimensions: number | undefined,
+    options: CallOptions,
+  ): Promise<{ embeddings: number[][]; tokens: number | undefined }> {
+    const model = googleModelPath(this.modelId);
+    const res = await upstreamRequest({
+      provider: this.provider,
+      url: `${this.config.apiBase}/${model}:batchEmbedContents`,
+      headers: this.config.headers(),
+      body: {
+        requests: texts.map((text) => ({
+          model: decodeURIComponent(model),
+          content: { parts: [{ text }] },
+          ...(dimensions !== undefined ? { outputDimensionality: dimensions } : {}),
+        })),
+      },
+      signal: options.signal,
+      timeouts: this.config.timeouts,
+    });
+    const raw = await readText(res, this.provider, options.signal);
+    if (res.status < 200 || res.status >= 300) {
+      throw googleHttpError({ provider: this.provider, status: res.status, headers: res.headers, rawText: raw });
+    }
+    const parsed = googleBatchEmbedResponseSchema.safeParse(tryParseJson(raw));
+    if (!parsed.success || parsed.data.embeddings.length !== texts.length) {
+      throw new GatewayError({
+        status: 502,
+        type: 'upstream_error',
+        code: 'bad_upstream_response',
+        message: `${this.provider}: unexpected batchEmbedContents response`,
+        provider: this.provider,
+      });
+    }
+    return {
+      embeddings: parsed.data.embeddings.map((e) => e.values),
+      tokens: parsed.data.usageMetadata?.promptTokenCount ?? undefined,
+    };
+  }
+}
+
+function textInputs(input: EmbeddingRequest['input']): string[] {
+  const list: unknown[] = Array.isArray(input) ? input : [input];
+  if (list.length === 0) throw GatewayError.invalidRequest('input must not be empty', 'input');
+  if (!list.every((x): x is string => typeof x === 'string')) {
+    throw GatewayError.invalidRequest('google embeddings take text input only, not token arrays', 'input');
+  }
+  return list;
+}
+
+export function estimateTokens(text: string): number {
+  return text === '' ? 0 : Math.max(1, Math.ceil(text.length / 4));
+}
+
+function toBase64(values: number[]): string {
+  const buf = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => buf.writeFloatLE(v, i * 4));
+  return buf.toString('base64');
+}

@@ -1,0 +1,29 @@
+import { KeyRing, type Provider, type ProviderSettings, staticModelInfos } from '../provider';
+import { OpenAIChatModel, type OpenAICompatibleEndpoint } from './openai-chat-model';
+import { OpenAIEmbeddingModel } from './openai-embedding-model';
+
+export { OpenAIChatModel, type OpenAICompatibleEndpoint } from './openai-chat-model';
+export { OpenAIEmbeddingModel } from './openai-embedding-model';
+
+/** OpenAI itself and any OpenAI-compatible endpoint (`kind: custom`): `{baseUrl}/chat/completions`, Bearer auth. */
+export function createOpenAIProvider(settings: ProviderSettings): Provider {
+  const keys = new KeyRing(settings.apiKeys);
+  const endpoint: OpenAICompatibleEndpoint & { embeddingsUrl(m: string): string } = {
+    provider: settings.name,
+    kind: settings.kind,
+    chatUrl: () => `${settings.baseUrl}/chat/completions`,
+    embeddingsUrl: () => `${settings.baseUrl}/embeddings`,
+    headers: () => {
+      const key = keys.take();
+      return key === undefined ? { ...settings.headers } : { ...settings.headers, authorization: `Bearer ${key}` };
+    },
+    timeouts: settings.timeouts,
+  };
+  const ownedBy = settings.kind === 'openai' ? 'openai' : settings.name;
+  return {
+    settings,
+    chatModel: (modelId) => new OpenAIChatModel(modelId, endpoint),
+    embeddingModel: (modelId) => new OpenAIEmbeddingModel(modelId, endpoint),
+    listModels: () => Promise.resolve(staticModelInfos(settings, ownedBy)),
+  };
+}

@@ -1,0 +1,40 @@
+import type { ChatRequest } from '../../../gateway/core/chat-request';
+import { chatRequestSchema } from '../../../gateway/core/chat-request';
+import type { StreamPart } from '../../../gateway/core/chat-result';
+import type { ProviderSettings } from '../../../gateway/providers/provider';
+
+export function googleSettings(baseUrl: string, apiKeys: string[] = ['test-key']): ProviderSettings {
+  return {
+    name: 'google',
+    kind: 'google',
+    baseUrl,
+    apiKeys,
+    models: ['gemini-2.5-flash'],
+    embeddingModels: ['gemini-embedding-001'],
+    headers: {},
+    deployments: {},
+    timeouts: { connectMs: 2_000, headersMs: 5_000, bodyMs: 5_000 },
+  };
+}
+
+/** A validated canonical request (so tests exercise exactly what the API layer hands adapters). */
+export function chatRequest(body: Record<string, unknown>): ChatRequest {
+  return chatRequestSchema.parse({ model: 'google/gemini-2.5-flash', ...body });
+}
+
+export async function collect(stream: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
+  const parts: StreamPart[] = [];
+  for await (const p of stream) parts.push(p);
+  return parts;
+}
+
+/** Collects parts until the iterator throws; returns both. */
+export async function collectUntilError(stream: AsyncIterable<StreamPart>): Promise<{ parts: StreamPart[]; error: unknown }> {
+  const parts: StreamPart[] = [];
+  try {
+    for await (const p of stream) parts.push(p);
+  } catch (error) {
+    return { parts, error };
+  }
+  return { parts, error: undefined };
+}

@@ -1,0 +1,66 @@
+/**
+ * Standalone worker (`npm run worker`): polls the task queue of an existing Temporal server
+ * (TEMPORAL_ADDRESS, default 127.0.0.1:7233) until SIGINT/SIGTERM, then shuts down gracefully and exits 0.
+ */
+import { createActivities } from '../activities';
+import { loadConfig, loadDotEnv } from '../config/load-config';
+import { createLogger } from '../config/logger';
+import { connectNativeWithRetry, installWorkerRuntime } from './runtime';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'worker');
+  installWorkerRuntime(logger);
+  const address = config.temporal.address ?? '127.0.0.1:7233';
+
+  const abort = new AbortController();
+  let signals = 0;
+  let stop: () => void = () => abort.abort(new Error('interrupted before the worker started'));
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn(`${sig} again: exiting now`);
+      process.exit(130);
+    }
+    logger.info(`${sig}: shutting down the worker (press Ctrl-C again to force)`);
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const connection = await connectNativeWithRetry({ address, logger, signal: abort.signal });
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createActivities({ logger }),
+    });
+    if (signals > 0) return; // interrupted while the worker was being created
+    stop = () => {
+      try {
+        worker.shutdown();
+      } catch (err) {
+        logger.warn({ err }, 'worker.shutdown() failed');
+      }
+    };
+    logger.info(
+      `Worker polling task queue ${config.temporal.taskQueue} (namespace ${config.temporal.namespace}) at ${address}`,
+    );
+    await worker.run();
+    logger.info('Worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (err instanceof Error && /interrupted before the worker started/.test(err.message)) process.exit(0);
+    console.error('worker:', err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);
