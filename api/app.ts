@@ -20,11 +20,13 @@ export interface AppDeps {
   logger: Logger;
   /** True once shutdown began (readiness turns 503). */
   draining: () => boolean;
+  /** Scrubs configured secrets from any text that leaves the process. */
+  redact: (text: string) => string;
 }
 
 /** The Express app: thin routes over the gateway and Temporal services, one error handler. */
 export function createApp(deps: AppDeps): Express {
-  const { config, registry, temporal, logger } = deps;
+  const { config, registry, temporal, logger, redact } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -36,7 +38,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: config.server.bodyLimit, type: () => true, strict: false }));
 
   const v1 = express.Router();
-  v1.post('/chat/completions', chatCompletionsHandler({ registry, logger, sseKeepAliveMs: config.server.sseKeepAliveMs }));
+  v1.post('/chat/completions', chatCompletionsHandler({ registry, logger, redact, sseKeepAliveMs: config.server.sseKeepAliveMs }));
   v1.get('/models', listModelsHandler(registry));
   v1.get('/models/*id', getModelHandler(registry));
   v1.post('/embeddings', embeddingsHandler(registry));
@@ -50,6 +52,6 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/ready', readyHandler({ temporal, providers: config.providers.map((p) => p.name), draining: deps.draining }));
   app.use((req: Request, _res: Response, next: NextFunction) => next(ApiErrors.routeNotFound(req.method, req.path)));
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, redact));
   return app;
 }

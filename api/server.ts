@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
-import { createLogger } from '../config/logger';
+import { createLogger, createRedactor } from '../config/logger';
 import { ModelRegistry } from '../gateway/routing/model-registry';
 import { createApp } from './app';
 import type { TemporalAccess } from './temporal-access';
@@ -26,7 +26,8 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const logger = opts.logger ?? createLogger(config.logLevel);
   const registry = opts.registry ?? ModelRegistry.fromSettings(config.providers);
   let draining = false;
-  const app = createApp({ config, registry, temporal, logger, draining: () => draining });
+  const redact = createRedactor([...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens]);
+  const app = createApp({ config, registry, temporal, logger, redact, draining: () => draining });
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -117,8 +117,9 @@ async function startAll(config: AppConfig, logger: Logger, running: Running, sig
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ logger }),
   });
-  signal.throwIfAborted();
+  // Run it even if a stop came in meanwhile: a created-but-never-run worker pins its connection open.
   running.workerRun = running.worker.run();
+  signal.throwIfAborted();
 
   const apiOptions = { config, temporal: running.manager, logger };
   running.api = await startApiServer(apiOptions);

@@ -38,7 +38,6 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       activities: createActivities({ logger }),
     });
-    if (signals > 0) return; // interrupted while the worker was being created
     stop = () => {
       try {
         worker.shutdown();
@@ -49,7 +48,9 @@ async function main(): Promise<void> {
     logger.info(
       `Worker polling task queue ${config.temporal.taskQueue} (namespace ${config.temporal.namespace}) at ${address}`,
     );
-    await worker.run();
+    const running = worker.run();
+    if (signals > 0) stop(); // interrupted while the worker was being created
+    await running;
     logger.info('Worker stopped');
   } finally {
     await connection.close();

@@ -5,10 +5,11 @@ import { GatewayError } from '../../gateway/core/errors';
 import { ApiErrors } from '../api-error';
 
 /** The one error handler: every failure leaves as `{error:{message,type,param,code}}` with OpenAI's status codes. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, redact: (text: string) => string): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const e = toGatewayError(err);
-    if (e.status >= 500) logger.warn({ requestId: res.locals.requestId, status: e.status, code: e.code, provider: e.provider, err: e.message }, 'request failed');
+    const e = toPublicError(err, redact);
+    if (e.code === 'internal_error') logger.error({ requestId: res.locals.requestId, err: redact(String((err as Error)?.stack ?? err)) }, 'internal error');
+    else if (e.status >= 500) logger.warn({ requestId: res.locals.requestId, status: e.status, code: e.code, provider: e.provider, err: e.message }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
@@ -18,6 +19,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     res.status(e.status === 499 ? 400 : e.status).json(e.toBody());
     void req;
   };
+}
+
+/** The error as it may leave the process: a GatewayError whose message carries no configured secret. */
+export function toPublicError(err: unknown, redact: (text: string) => string): GatewayError {
+  const e = toGatewayError(err);
+  const message = redact(e.message);
+  if (message === e.message) return e;
+  return new GatewayError({ status: e.status, message, type: e.type, code: e.code, param: e.param, provider: e.provider, retryable: e.retryable, retryAfterMs: e.retryAfterMs });
 }
 
 export function toGatewayError(err: unknown): GatewayError {

@@ -6,7 +6,7 @@ import type { Usage } from '../../gateway/core/chat-result';
 import { GatewayError } from '../../gateway/core/errors';
 import type { ModelRegistry } from '../../gateway/routing/model-registry';
 import { ApiErrors } from '../api-error';
-import { toGatewayError } from '../middleware/error-handler';
+import { toPublicError } from '../middleware/error-handler';
 import { ChunkSerializer, toChatCompletion } from '../openai/chat-completion-serializer';
 import { SseResponse } from './sse-response';
 
@@ -14,6 +14,7 @@ export interface ChatCompletionsDeps {
   registry: ModelRegistry;
   logger: Logger;
   sseKeepAliveMs: number;
+  redact: (text: string) => string;
 }
 
 /** `POST /v1/chat/completions`: validate, resolve the model, call it, answer in OpenAI's exact shape. */
@@ -41,7 +42,7 @@ export function chatCompletionsHandler(deps: ChatCompletionsDeps) {
       log(200, result.usage);
       res.json(toChatCompletion(result, `chatcmpl-${requestId}`, nowSeconds()));
     } catch (err) {
-      const e = toGatewayError(err);
+      const e = toPublicError(err, deps.redact);
       log(e.status, undefined, e);
       throw e;
     }
@@ -71,7 +72,7 @@ async function streamCompletion(
     log(200, out.usage);
     sse.end(out.end());
   } catch (err) {
-    const e = toGatewayError(err);
+    const e = toPublicError(err, deps.redact);
     log(e.status, out.usage, e);
     if (!sse.started) {
       sse.stop();

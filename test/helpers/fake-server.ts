@@ -30,6 +30,8 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** Set when the caller closed the connection before the fake finished its answer. */
+  closedEarly?: boolean;
 }
 
 export interface FakeServer {
@@ -66,6 +68,9 @@ export async function startFakeServer(handler: FakeHandler, port = 0): Promise<F
       }
       const rec: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
       requests.push(rec);
+      res.on('close', () => {
+        if (!res.writableFinished) rec.closedEarly = true;
+      });
       const reply = queue.shift();
       const run = async (): Promise<void> => {
         if (reply?.delayMs) await sleep(reply.delayMs);
@@ -114,6 +119,7 @@ export async function writeChunks(res: http.ServerResponse, chunks: string[], re
   let n = 0;
   for (const c of chunks) {
     if (reply?.dropAfterChunks !== undefined && n >= reply.dropAfterChunks) {
+      await sleep(30); // let what was written reach the peer first
       res.socket?.destroy();
       return;
     }

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import type { Logger } from 'pino';
 import { type ApiServer, startApiServer } from '../../api/server';
 import { type AppConfig, loadConfig } from '../../config/load-config';
 import { createLogger } from '../../config/logger';
@@ -18,11 +19,15 @@ export interface GatewayHarness {
   close(): Promise<void>;
 }
 
-export async function startGateway(env: Record<string, string>, temporalAddress = '127.0.0.1:1'): Promise<GatewayHarness> {
+export async function startGateway(
+  env: Record<string, string>,
+  opts: { temporalAddress?: string; logger?: Logger } = {},
+): Promise<GatewayHarness> {
+  const temporalAddress = opts.temporalAddress ?? '127.0.0.1:1';
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', CB_DATA_DIR: '/tmp/cb-test-data', ...env });
   const temporal = new TemporalClientManager({ address: temporalAddress, namespace: 'default', checkIntervalMs: 500, probeTimeoutMs: 300 });
   temporal.start();
-  const api = await startApiServer({ config, temporal, logger: createLogger('silent') });
+  const api = await startApiServer({ config, temporal, logger: opts.logger ?? createLogger('silent') });
   return {
     api,
     config,

@@ -29,7 +29,8 @@ export async function* googleStreamParts(
   let blocked = false;
 
   for await (const event of events) {
-    if (event.data.trim() === '') continue;
+    const data = event.data.trim();
+    if (data === '' || data === '[DONE]') continue; // Gemini sends no [DONE]; OpenAI-style proxies in front of it may.
     const json = tryParseJson(event.data);
     const error = typeof json === 'object' && json !== null && 'error' in json ? parseGoogleError(json) : undefined;
     if (error) throw googleStreamError(provider, error);

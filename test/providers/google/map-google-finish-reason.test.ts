@@ -1,4 +1,4 @@
-import { convertGoogleUsage } from '../../../gateway/providers/google/convert-google-response';
+import { convertGoogleResponse, convertGoogleUsage } from '../../../gateway/providers/google/convert-google-response';
 import { mapGoogleFinishReason } from '../../../gateway/providers/google/map-google-finish-reason';
 
 describe('mapGoogleFinishReason', () => {
@@ -47,5 +47,38 @@ describe('convertGoogleUsage', () => {
       totalTokens: 14,
     });
     expect(convertGoogleUsage(undefined)).toBeUndefined();
+  });
+});
+
+describe('convertGoogleResponse', () => {
+  it('keeps thought-summary parts out of the answer text and uses a functionCall id when Gemini sends one', () => {
+    const r = convertGoogleResponse(
+      {
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { text: 'Let me think about the user request…', thought: true },
+                { text: 'It is 4.' },
+                { functionCall: { id: 'fc-7', name: 'calc', args: { expr: '2+2' } } },
+              ],
+            },
+            finishReason: 'STOP',
+          },
+        ],
+      },
+      'gemini-2.5-pro',
+    );
+    expect(r.model).toBe('gemini-2.5-pro');
+    expect(r.usage).toBeUndefined();
+    expect(r.choices).toEqual([
+      {
+        index: 0,
+        content: 'It is 4.',
+        toolCalls: [{ id: 'fc-7', name: 'calc', arguments: '{"expr":"2+2"}' }],
+        finishReason: { unified: 'tool_calls', raw: 'STOP' },
+      },
+    ]);
   });
 });

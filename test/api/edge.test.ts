@@ -1,0 +1,191 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import type { FakeServer } from '../helpers/fake-server';
+import { type GatewayHarness, rawRequest, startGateway } from '../helpers/gateway-harness';
+import { startOpenAIFake } from '../providers/fakes/openai-fake';
+
+/** The edge of the API: bad input, auth, limits, disconnects, keep-alive, mid-stream failures, secrets. */
+
+const KEY = 'sk-super-secret-key-0123456789';
+const TOKEN = 'cb-token-abcdef';
+let fake: FakeServer;
+let gw: GatewayHarness;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  fake = await startOpenAIFake({ apiKeys: [KEY] });
+  const sink = new Writable({ write: (chunk: Buffer, _e, cb) => (logLines.push(chunk.toString()), cb()) });
+  gw = await startGateway(
+    { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${fake.url}/v1`, CB_API_TOKENS: TOKEN, CB_BODY_LIMIT: '2kb', CB_KEEPALIVE_MS: '100' },
+    { logger: pino({ level: 'info' }, sink) },
+  );
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+const url = (p: string): string => `${gw.api.url}${p}`;
+type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
+const errorOf = (r: { json: () => unknown }): ErrorBody['error'] => {
+  const body = r.json() as ErrorBody;
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  return body.error;
+};
+
+describe('bad input → clear 4xx in OpenAI shape', () => {
+  test('malformed JSON', async () => {
+    const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: '{"model": "gpt-4o", "messages": [' });
+    expect(r.status).toBe(400);
+    expect(errorOf(r)).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
+  });
+  test.each([
+    [{ messages: [{ role: 'user', content: 'x' }] }, 'model'],
+    [{ model: 'gpt-4o' }, 'messages'],
+    [{ model: 'gpt-4o', messages: [] }, 'messages'],
+    [{ model: 'gpt-4o', messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role'],
+    [{ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], temperature: 3 }, 'temperature'],
+    [{ model: 'gpt-4o', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
+    [{ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
+    [{ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream_options: { include_usage: true } }, 'stream_options'],
+  ])('%j → 400 naming %s', async (body, param) => {
+    const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: JSON.stringify(body) });
+    expect(r.status).toBe(400);
+    const e = errorOf(r);
+    expect(e.type).toBe('invalid_request_error');
+    expect(e.param).toBe(param);
+    expect(e.message).toContain(param);
+  });
+  test('a JSON array body', async () => {
+    const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: '[1,2]' });
+    expect(r.status).toBe(400);
+    expect(errorOf(r).code).toBe('invalid_body');
+  });
+  test('body over CB_BODY_LIMIT → 413', async () => {
+    const big = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(5000) }] });
+    const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: big });
+    expect(r.status).toBe(413);
+    expect(errorOf(r).code).toBe('request_too_large');
+  });
+  test('unknown route → 404', async () => {
+    const r = await rawRequest(url('/v1/nope'), { headers: auth, body: '{}' });
+    expect(r.status).toBe(404);
+    expect(errorOf(r).code).toBe('unknown_url');
+  });
+  test('invalid embeddings input', async () => {
+    const r = await rawRequest(url('/v1/embeddings'), { headers: auth, body: JSON.stringify({ model: 'text-embedding-3-small', input: [] }) });
+    expect(r.status).toBe(400);
+    expect(errorOf(r).param).toBe('input');
+  });
+});
+
+describe('auth', () => {
+  test('every route but /health needs the bearer token', async () => {
+    expect((await fetch(url('/health'))).status).toBe(200);
+    const noAuth = await rawRequest(url('/v1/models'), { method: 'GET' });
+    expect(noAuth.status).toBe(401);
+    expect(errorOf(noAuth).type).toBe('authentication_error');
+    expect((await rawRequest(url('/ready'), { method: 'GET', headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await rawRequest(url('/v1/models'), { method: 'GET', headers: auth })).status).toBe(200);
+  });
+  test('the SDK with the token works; x-request-id is echoed', async () => {
+    const r = await rawRequest(url('/v1/chat/completions'), {
+      headers: { ...auth, 'x-request-id': 'my-trace-42' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-request-id')).toBe('my-trace-42');
+    const c = await gw.client({ apiKey: TOKEN }).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'yo' }] });
+    expect(c.choices[0]?.message.content).toBe('Echo: yo');
+  });
+});
+
+describe('readiness without Temporal', () => {
+  test('/ready is degraded and names Temporal; workflow routes answer 503; completions still work', async () => {
+    const r = await rawRequest(url('/ready'), { method: 'GET', headers: auth });
+    expect(r.status).toBe(200);
+    const body = r.json() as { status: string; not_ready: string[] };
+    expect(body.status).toBe('degraded');
+    expect(body.not_ready.join(' ')).toContain('temporal');
+    expect((await rawRequest(url('/ready?strict=true'), { method: 'GET', headers: auth })).status).toBe(503);
+    const ping = await rawRequest(url('/v1/diagnostics/temporal-ping'), { headers: auth, body: '{}' });
+    expect(ping.status).toBe(503);
+    expect(errorOf(ping).code).toBe('temporal_unavailable');
+  });
+});
+
+describe('streams', () => {
+  test('a client that disconnects aborts the upstream call at once', async () => {
+    fake.enqueue({ text: 'a b c d e f g h i j k l m n o p', chunkDelayMs: 150 });
+    const ctrl = new AbortController();
+    const before = fake.requests.length;
+    const res = await fetch(url('/v1/chat/completions'), {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'go' }] }),
+      signal: ctrl.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    ctrl.abort();
+    await waitFor(() => fake.requests[before]?.closedEarly === true, 1000);
+    expect(fake.requests[before]?.closedEarly).toBe(true);
+  });
+
+  test('non-streaming: disconnect while waiting aborts upstream too', async () => {
+    fake.enqueue({ text: 'late', delayMs: 1500 });
+    const before = fake.requests.length;
+    const ctrl = new AbortController();
+    const p = fetch(url('/v1/chat/completions'), {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'go' }] }),
+      signal: ctrl.signal,
+    }).catch(() => undefined);
+    await waitFor(() => fake.requests.length > before, 1000);
+    ctrl.abort();
+    await p;
+    await waitFor(() => fake.requests[before]?.closedEarly === true, 1000);
+    expect(fake.requests[before]?.closedEarly).toBe(true);
+  });
+
+  test('keep-alive comments while waiting for the first token', async () => {
+    fake.enqueue({ text: 'finally', delayMs: 350 });
+    const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] }) });
+    expect(r.status).toBe(200);
+    expect(r.text.startsWith(': keep-alive\n\n')).toBe(true);
+    expect(r.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  test('upstream drop mid-stream → an OpenAI error event, no [DONE], and the SDK throws cleanly', async () => {
+    fake.enqueue({ text: 'one two three four five six', dropAfterChunks: 3 });
+    const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] }) });
+    expect(r.status).toBe(200);
+    const events = r.text.split('\n\n').filter((e) => e.startsWith('data: '));
+    expect(events.some((e) => e === 'data: [DONE]')).toBe(false);
+    const last = JSON.parse(events[events.length - 1]!.slice(6)) as ErrorBody;
+    expect(last.error.type).toBeDefined();
+    expect(Object.keys(last.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+
+    fake.enqueue({ text: 'one two three four five six', dropAfterChunks: 3 });
+    const stream = gw.client({ apiKey: TOKEN }).chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] });
+    await expect(stream.finalChatCompletion()).rejects.toThrow(/upstream/);
+  });
+});
+
+test('provider keys never appear in responses or logs, even when the upstream echoes them', async () => {
+  fake.enqueue({ error: { status: 401, message: `Invalid key ${KEY} for org` } });
+  const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
+  expect(r.status).toBe(401);
+  expect(r.text).not.toContain(KEY);
+  expect(errorOf(r).message).toContain('[redacted]');
+  expect(logLines.join('')).not.toContain(KEY);
+  expect(logLines.join('')).not.toContain(TOKEN);
+  expect(logLines.some((l) => l.includes('"provider":"openai"'))).toBe(true);
+});
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+}
