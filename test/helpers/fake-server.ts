@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * Harness for the fake provider servers in test/providers/fakes. Each fake speaks one provider's exact wire
@@ -52,7 +52,7 @@ export type FakeHandler = (
 export async function startFakeServer(handler: FakeHandler, port = 0): Promise<FakeServer> {
   const queue: FakeReply[] = [];
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -11,7 +11,9 @@ afterAll(() => fake.close());
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-good', 'anthropic-version': '2023-06-01' };
 const VALID = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }] };
 
-async function post(body: unknown, headers: Record<string, string> = HEADERS): Promise<{ status: number; body: any; text: string }> {
+type FakeBody = { id?: string; error?: { message?: string; type?: string } } & Record<string, unknown>;
+
+async function post(body: unknown, headers: Record<string, string> = HEADERS): Promise<{ status: number; body: FakeBody; text: string }> {
   const res = await fetch(`${fake.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await res.text();
   let parsed: unknown;
@@ -20,13 +22,13 @@ async function post(body: unknown, headers: Record<string, string> = HEADERS): P
   } catch {
     parsed = undefined;
   }
-  return { status: res.status, body: parsed, text };
+  return { status: res.status, body: (parsed ?? {}) as FakeBody, text };
 }
 
-function expectError(r: { status: number; body: any }, status: number, type: string, message: RegExp): void {
+function expectError(r: { status: number; body: FakeBody }, status: number, type: string, message: RegExp): void {
   expect(r.status).toBe(status);
   expect(r.body).toMatchObject({ type: 'error', error: { type } });
-  expect(r.body.error.message).toMatch(message);
+  expect(r.body.error?.message).toMatch(message);
 }
 
 describe('anthropic fake: strict validation', () => {

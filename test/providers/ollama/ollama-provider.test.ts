@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { GatewayError } from '../../../gateway/core/errors';
 import { createOllamaProvider, sameOllamaModel } from '../../../gateway/providers/ollama';
 import type { FakeServer } from '../../helpers/fake-server';
@@ -53,7 +53,7 @@ describe('listModels', () => {
   });
 
   it('gives up after ~1.5 s on a server that never answers', async () => {
-    const sockets = new Set<import('node:net').Socket>();
+    const sockets = new Set<Socket>();
     const hung = http.createServer(() => undefined);
     hung.on('connection', (s) => sockets.add(s));
     await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
