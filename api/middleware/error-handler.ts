@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { GatewayError } from '../../gateway/core/errors';
+import { TemporalUnavailableError } from '../../temporal/errors';
 import { ApiErrors } from '../api-error';
 
 /** The one error handler: every failure leaves as `{error:{message,type,param,code}}` with OpenAI's status codes. */
@@ -32,6 +33,7 @@ export function toPublicError(err: unknown, redact: (text: string) => string): G
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof ZodError) return ApiErrors.fromZod(err, 'request');
+  if (err instanceof TemporalUnavailableError) return ApiErrors.temporalUnavailable(`${err.address} (${err.reason})`);
   const bodyErr = err as { type?: string; status?: number; message?: string; limit?: number } | null;
   if (bodyErr?.type === 'entity.parse.failed') {
     return GatewayError.invalidRequest(

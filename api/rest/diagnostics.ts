@@ -1,5 +1,8 @@
 import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
+import { GatewayError } from '../../gateway/core/errors';
 import { ApiErrors } from '../api-error';
 import type { TemporalAccess } from '../temporal-access';
 
@@ -15,14 +18,25 @@ export function temporalPingHandler(deps: { temporal: TemporalAccess; taskQueue:
     const parsed = bodySchema.safeParse(req.body ?? {});
     if (!parsed.success) throw ApiErrors.fromZod(parsed.error, 'request');
     const client = await deps.temporal.getClient();
-    const workflowId = `ping-${String(res.locals.requestId)}`;
+    const workflowId = `ping-${randomUUID()}`;
     const handle = await client.workflow.start('pingWorkflow', {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [parsed.data.name],
-      workflowExecutionTimeout: '30s',
+      workflowExecutionTimeout: '20s',
     });
-    const result: unknown = await handle.result();
+    let result: unknown;
+    try {
+      result = await handle.result();
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      throw new GatewayError({
+        status: 504,
+        type: 'timeout_error',
+        code: 'workflow_failed',
+        message: `The ping workflow ${workflowId} did not complete (${err.cause?.message ?? err.message}). Is a worker polling task queue '${deps.taskQueue}'?`,
+      });
+    }
     res.json({
       workflowId,
       runId: handle.firstExecutionRunId,
