@@ -64,6 +64,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const apiTokens = list(e.CB_API_TOKENS);
   const fileProviders = e.CB_CONFIG ? (readConfigFile(e.CB_CONFIG, env).providers ?? []) : [];
   const providers = mergeProviders(envProviders(e, env), fileProviders.map(fromFile));
+  for (const p of providers) {
+    if (KEYED_KINDS.has(p.kind) && p.apiKeys.length === 0) throw new ConfigError(`providers.${p.name}.api_key: required for kind ${p.kind}`);
+  }
   const demoForced = e.CB_DEMO === 'true' || e.CB_DEMO === '1';
   const demoMode = providers.length === 0 || demoForced;
   if (demoMode) providers.push(demoProvider());
@@ -95,6 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 type Env = z.infer<typeof envSchema>;
+
+/** Kinds whose upstream always needs a key (custom endpoints and Ollama may run without). */
+const KEYED_KINDS = new Set(['openai', 'anthropic', 'google', 'azure']);
 
 function base(kind: ProviderSettings['kind'], name: string): ProviderSettings {
   const d = kind === 'demo' ? { baseUrl: 'demo:', models: [], embeddingModels: [] } : PROVIDER_DEFAULTS[kind];
@@ -191,9 +197,6 @@ function fromFile(f: FileProvider): ProviderSettings {
       headersMs: f.timeouts.headers_ms ?? p.timeouts.headersMs,
       bodyMs: f.timeouts.body_ms ?? p.timeouts.bodyMs,
     };
-  }
-  if (['openai', 'anthropic', 'google', 'azure'].includes(f.kind) && p.apiKeys.length === 0) {
-    throw new ConfigError(`providers.${f.name}.api_key: required for kind ${f.kind}`);
   }
   return p;
 }
