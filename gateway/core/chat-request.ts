@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GatewayError } from './errors';
 
 /**
  * The canonical chat request. Our public contract is OpenAI Chat Completions, so the canonical request is
@@ -129,4 +130,22 @@ export function textOf(content: string | ReadonlyArray<{ type: string; text?: st
   if (content == null) return '';
   if (typeof content === 'string') return content;
   return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+}
+
+/**
+ * OpenAI carries tool-call arguments as JSON text; Anthropic, Gemini and Ollama want the object.
+ * Empty text means no arguments. Anything but a JSON object is a 400 naming `param`.
+ */
+export function parseToolArguments(text: string, param: string, provider: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch {
+    throw GatewayError.invalidRequest(`${param}: tool call arguments must be valid JSON`, param);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw GatewayError.invalidRequest(`${param}: tool call arguments must be a JSON object for ${provider}`, param);
+  }
+  return value as Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import type { AssistantMessage, ChatMessage } from '../../core/chat-request';
-import { textOf } from '../../core/chat-request';
+import { parseToolArguments, textOf } from '../../core/chat-request';
 import { GatewayError } from '../../core/errors';
 import type {
   AnthropicAssistantBlock,
@@ -92,18 +92,7 @@ function convertAssistant(m: AssistantMessage, param: string): AnthropicAssistan
 }
 
 function toolUse(id: string, name: string, args: string, param: string): AnthropicToolUseBlock {
-  let input: unknown = {};
-  if (args.trim() !== '') {
-    try {
-      input = JSON.parse(args) as unknown;
-    } catch {
-      throw GatewayError.invalidRequest('tool call arguments must be valid JSON', param);
-    }
-  }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw GatewayError.invalidRequest('tool call arguments must be a JSON object for Anthropic', param);
-  }
-  return { type: 'tool_use', id, name, input: input as Record<string, unknown> };
+  return { type: 'tool_use', id, name, input: parseToolArguments(args, param, 'Anthropic') };
 }
 
 /** Anthropic wants a user turn's tool_result blocks before its other content. */

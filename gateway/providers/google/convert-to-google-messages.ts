@@ -1,4 +1,5 @@
 import {
+  parseToolArguments,
   requestedMaxTokens,
   stopSequences,
   textOf,
@@ -162,27 +163,13 @@ function convertAssistant(message: AssistantMessage, i: number, toolNames: Map<s
   if (text !== '') parts.push({ text });
   (message.tool_calls ?? []).forEach((call, j) => {
     toolNames.set(call.id, call.function.name);
-    const args = parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
+    const args = parseToolArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`, 'google');
     const part: GooglePartInput = { functionCall: { name: call.function.name, args } };
     parts.push(j === 0 ? { ...part, thoughtSignature: SKIP_THOUGHT_SIGNATURE } : part);
   });
   return parts;
 }
 
-/** Tool-call arguments are JSON text in OpenAI, an object (Struct) in Gemini. "" means no arguments. */
-function parseArguments(text: string, param: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text) as unknown;
-  } catch {
-    throw GatewayError.invalidRequest(`${param} is not valid JSON`, param);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw GatewayError.invalidRequest(`${param} must be a JSON object for google`, param);
-  }
-  return parsed as Record<string, unknown>;
-}
 
 /** Gemini's functionResponse.response must be an object: JSON objects pass, anything else is `{content}`. */
 function toFunctionResponse(text: string): Record<string, unknown> {

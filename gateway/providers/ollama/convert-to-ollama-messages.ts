@@ -1,5 +1,6 @@
 import { GatewayError } from '../../core/errors';
 import {
+  parseToolArguments,
   requestedMaxTokens,
   stopSequences,
   textOf,
@@ -151,26 +152,12 @@ function convertAssistant(message: AssistantMessage, i: number): OllamaRequestMe
   const calls = message.tool_calls ?? [];
   if (calls.length > 0) {
     out.tool_calls = calls.map((call, j) => ({
-      function: { name: call.function.name, arguments: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) },
+      function: { name: call.function.name, arguments: parseToolArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`, 'Ollama') },
     }));
   }
   return out;
 }
 
-/** OpenAI sends arguments as JSON text; Ollama wants the object. Empty text means no arguments. */
-function parseArguments(text: string, param: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text) as unknown;
-  } catch {
-    throw GatewayError.invalidRequest('tool call arguments must be valid JSON (Ollama needs them as an object)', param);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw GatewayError.invalidRequest('tool call arguments must be a JSON object for Ollama', param);
-  }
-  return value as Record<string, unknown>;
-}
 
 function convertTools(request: ChatRequest): OllamaTool[] | undefined {
   const tools = request.tools ?? [];

@@ -1,6 +1,5 @@
 import { chatRequestSchema, type ChatRequest } from '../../../gateway/core/chat-request';
 import type { StreamPart } from '../../../gateway/core/chat-result';
-import type { ChatStream } from '../../../gateway/core/chat-model';
 import { DEFAULT_TIMEOUTS } from '../../../gateway/http/upstream-client';
 import type { ProviderSettings } from '../../../gateway/providers/provider';
 
@@ -23,23 +22,6 @@ export function chatRequest(body: Record<string, unknown>): ChatRequest {
   return chatRequestSchema.parse({ model: 'anthropic/claude-sonnet-4-5', ...body });
 }
 
-export async function collect(stream: ChatStream): Promise<StreamPart[]> {
-  const parts: StreamPart[] = [];
-  for await (const p of stream) parts.push(p);
-  return parts;
-}
-
-/** Collects parts until the iterator throws; returns both. */
-export async function collectUntilError(stream: ChatStream): Promise<{ parts: StreamPart[]; error: unknown }> {
-  const parts: StreamPart[] = [];
-  try {
-    for await (const p of stream) parts.push(p);
-  } catch (error) {
-    return { parts, error };
-  }
-  return { parts, error: undefined };
-}
-
 export function textOf(parts: StreamPart[]): string {
   return parts.map((p) => (p.type === 'text-delta' ? p.delta : '')).join('');
 }
@@ -47,3 +29,5 @@ export function textOf(parts: StreamPart[]): string {
 export function argumentsOf(parts: StreamPart[], index: number): string {
   return parts.map((p) => (p.type === 'tool-call-delta' && p.index === index ? p.argumentsDelta : '')).join('');
 }
+
+export { collect, collectUntilError } from '../../helpers/stream-collect';

@@ -1,6 +1,5 @@
 import type { ChatRequest } from '../../../gateway/core/chat-request';
 import { chatRequestSchema } from '../../../gateway/core/chat-request';
-import type { StreamPart } from '../../../gateway/core/chat-result';
 import type { ProviderSettings } from '../../../gateway/providers/provider';
 
 export function googleSettings(baseUrl: string, apiKeys: string[] = ['test-key']): ProviderSettings {
@@ -22,19 +21,4 @@ export function chatRequest(body: Record<string, unknown>): ChatRequest {
   return chatRequestSchema.parse({ model: 'google/gemini-2.5-flash', ...body });
 }
 
-export async function collect(stream: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const parts: StreamPart[] = [];
-  for await (const p of stream) parts.push(p);
-  return parts;
-}
-
-/** Collects parts until the iterator throws; returns both. */
-export async function collectUntilError(stream: AsyncIterable<StreamPart>): Promise<{ parts: StreamPart[]; error: unknown }> {
-  const parts: StreamPart[] = [];
-  try {
-    for await (const p of stream) parts.push(p);
-  } catch (error) {
-    return { parts, error };
-  }
-  return { parts, error: undefined };
-}
+export { collect, collectUntilError } from '../../helpers/stream-collect';

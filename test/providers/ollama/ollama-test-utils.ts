@@ -2,9 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { ChatStream } from '../../../gateway/core/chat-model';
 import type { ChatRequest } from '../../../gateway/core/chat-request';
-import type { StreamPart } from '../../../gateway/core/chat-result';
 import { DEFAULT_TIMEOUTS } from '../../../gateway/http';
 import type { ProviderSettings } from '../../../gateway/providers/provider';
 
@@ -25,23 +23,6 @@ export function ollamaSettings(baseUrl: string, overrides: Partial<ProviderSetti
 
 export function chatRequest(overrides: Partial<ChatRequest> = {}): ChatRequest {
   return { model: 'ollama/llama3.2', messages: [{ role: 'user', content: 'Hello there' }], ...overrides };
-}
-
-export async function collect(stream: ChatStream): Promise<StreamPart[]> {
-  const parts: StreamPart[] = [];
-  for await (const p of stream) parts.push(p);
-  return parts;
-}
-
-/** Collects parts until the iterator throws; returns both. */
-export async function collectUntilError(stream: ChatStream): Promise<{ parts: StreamPart[]; error: unknown }> {
-  const parts: StreamPart[] = [];
-  try {
-    for await (const p of stream) parts.push(p);
-  } catch (error) {
-    return { parts, error };
-  }
-  return { parts, error: undefined };
 }
 
 export interface ReplayServer {
@@ -72,3 +53,5 @@ export async function startReplay(fixture: string, status = 200): Promise<Replay
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
+
+export { collect, collectUntilError } from '../../helpers/stream-collect';
