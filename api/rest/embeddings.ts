@@ -17,7 +17,14 @@ const embeddingRequestSchema = z.looseObject({
   user: z.string().optional(),
 });
 
-/** `POST /v1/embeddings`. */
+/** OpenAI's `encoding_format: "base64"`: little-endian float32 bytes, base64. */
+export function toBase64Float32(vector: readonly number[]): string {
+  const buf = Buffer.alloc(vector.length * 4);
+  vector.forEach((v, i) => buf.writeFloatLE(v, i * 4));
+  return buf.toString('base64');
+}
+
+/** `POST /v1/embeddings`. Providers return floats; base64 is encoded here unless the upstream already did. */
 export function embeddingsHandler(registry: ModelRegistry) {
   return async (req: Request, res: Response): Promise<void> => {
     const parsed = embeddingRequestSchema.safeParse(req.body ?? {});
@@ -29,7 +36,11 @@ export function embeddingsHandler(registry: ModelRegistry) {
     const result = await model.embed({ model: name, input, encoding_format, dimensions, user }, { signal: abortOnClose(res).signal });
     res.json({
       object: 'list',
-      data: result.data.map((d) => ({ object: 'embedding', index: d.index, embedding: d.embedding })),
+      data: result.data.map((d) => ({
+        object: 'embedding',
+        index: d.index,
+        embedding: encoding_format === 'base64' && typeof d.embedding !== 'string' ? toBase64Float32(d.embedding) : d.embedding,
+      })),
       model: result.model,
       usage: { prompt_tokens: result.usage.promptTokens, total_tokens: result.usage.totalTokens },
     });

@@ -204,6 +204,17 @@ test('embeddings through OpenAI, Azure and Ollama', async () => {
   }
 });
 
+test('encoding_format base64 is little-endian float32 for translated providers too (Google)', async () => {
+  const floats = await client.embeddings.create({ model: 'google/text-embedding-004', input: 'abc', encoding_format: 'float' });
+  const res = await rawRequest(`${gw.api.url}/v1/embeddings`, { body: JSON.stringify({ model: 'google/text-embedding-004', input: 'abc', encoding_format: 'base64' }) });
+  const b64 = (res.json() as { data: Array<{ embedding: string }> }).data[0]?.embedding ?? '';
+  const buf = Buffer.from(b64, 'base64');
+  const decoded = Array.from({ length: buf.length / 4 }, (_, i) => buf.readFloatLE(i * 4));
+  const vector = floats.data[0]?.embedding ?? [];
+  expect(decoded).toHaveLength(vector.length);
+  vector.forEach((v, i) => expect(decoded[i]).toBeCloseTo(v, 6));
+});
+
 test('unknown model → 404 in OpenAI shape naming what is configured', async () => {
   const res = await rawRequest(`${gw.api.url}/v1/chat/completions`, { body: JSON.stringify({ model: 'nope-9000', messages: [{ role: 'user', content: 'x' }] }) });
   expect(res.status).toBe(404);

@@ -40,7 +40,7 @@ export class GoogleEmbeddingModel implements EmbeddingModel {
     const promptTokens = reportedTokens ?? inputs.reduce((n, s) => n + estimateTokens(s), 0);
     return {
       model: this.modelId,
-      data: vectors.map((v, index) => ({ index, embedding: request.encoding_format === 'base64' ? toBase64(v) : v })),
+      data: vectors.map((v, index) => ({ index, embedding: v })),
       usage: { promptTokens, totalTokens: promptTokens },
     };
   }
@@ -97,10 +97,4 @@ function textInputs(input: EmbeddingRequest['input']): string[] {
 
 export function estimateTokens(text: string): number {
   return text === '' ? 0 : Math.max(1, Math.ceil(text.length / 4));
-}
-
-function toBase64(values: number[]): string {
-  const buf = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => buf.writeFloatLE(v, i * 4));
-  return buf.toString('base64');
 }

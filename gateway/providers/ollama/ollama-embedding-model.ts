@@ -7,7 +7,7 @@ import { ollamaEmbedResponseSchema } from './ollama-schemas';
 /**
  * Embeddings over Ollama's native `POST /api/embed` (`{model, input}` → `{embeddings, prompt_eval_count}`).
  * Token-array input → 400 (Ollama embeds text only). `dimensions` is forwarded (Ollama ≥ 0.11 truncates;
- * older servers ignore it). `encoding_format:'base64'` is produced here (little-endian float32, as OpenAI).
+ * older servers ignore it).
  */
 export class OllamaEmbeddingModel implements EmbeddingModel {
   readonly kind = 'ollama' as const;
@@ -43,15 +43,9 @@ export class OllamaEmbeddingModel implements EmbeddingModel {
       model: parsed.data.model ?? this.modelId,
       data: parsed.data.embeddings.map((vector, index) => ({
         index,
-        embedding: request.encoding_format === 'base64' ? toBase64Float32(vector) : vector,
+        embedding: vector,
       })),
       usage: { promptTokens: prompt, totalTokens: prompt },
     };
   }
-}
-
-function toBase64Float32(vector: number[]): string {
-  const buf = Buffer.alloc(vector.length * 4);
-  vector.forEach((v, i) => buf.writeFloatLE(v, i * 4));
-  return buf.toString('base64');
 }

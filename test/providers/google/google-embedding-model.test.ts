@@ -50,14 +50,6 @@ describe('Google embeddings', () => {
     expect(single.data[0]?.embedding).toEqual(r.data[149]?.embedding);
   });
 
-  it('encodes base64 as little-endian float32 like OpenAI', async () => {
-    const floats = await embedder().embed({ model: 'x', input: 'abc' }, {});
-    const b64 = await embedder().embed({ model: 'x', input: 'abc', encoding_format: 'base64' }, {});
-    const buf = Buffer.from(b64.data[0]?.embedding as string, 'base64');
-    const decoded = Array.from({ length: buf.length / 4 }, (_, i) => buf.readFloatLE(i * 4));
-    (floats.data[0]?.embedding as number[]).forEach((v, i) => expect(decoded[i]).toBeCloseTo(v, 6));
-  });
-
   it('rejects token-array input with a 400 naming input', async () => {
     await expect(embedder().embed({ model: 'x', input: [1, 2, 3] }, {})).rejects.toMatchObject({ status: 400, param: 'input' });
   });

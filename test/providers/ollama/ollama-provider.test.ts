@@ -115,15 +115,10 @@ describe('embeddings', () => {
     expect(result.usage).toEqual({ promptTokens: 3, totalTokens: 3 });
   });
 
-  it('forwards dimensions and encodes base64 as little-endian float32', async () => {
+  it('forwards dimensions', async () => {
     const plain = await embedder().embed({ model: 'm', input: 'hi', dimensions: 8 }, {});
-    const b64 = await embedder().embed({ model: 'm', input: 'hi', dimensions: 8, encoding_format: 'base64' }, {});
     expect(fake.requests[0]?.body).toEqual({ model: 'nomic-embed-text', input: 'hi', dimensions: 8 });
-    const vector = plain.data[0]?.embedding as number[];
-    const buf = Buffer.from(b64.data[0]?.embedding as string, 'base64');
-    const decoded = Array.from({ length: buf.length / 4 }, (_, i) => buf.readFloatLE(i * 4));
-    expect(decoded).toHaveLength(8);
-    decoded.forEach((v, i) => expect(v).toBeCloseTo(vector[i] ?? NaN, 6));
+    expect(plain.data[0]?.embedding).toHaveLength(8);
   });
 
   it('rejects token-array input with a 400 before calling upstream', async () => {
