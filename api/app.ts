@@ -3,10 +3,9 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { ModelRegistry } from '../gateway/routing/model-registry';
 import { ApiErrors } from './api-error';
-import { bearerAuth } from './middleware/auth';
+import { bearerAuth, type createTokenCheck } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestId } from './middleware/request-id';
-import { chatCompletionsHandler } from './rest/chat-completions';
 import { temporalPingHandler } from './rest/diagnostics';
 import { embeddingsHandler } from './rest/embeddings';
 import { healthHandler, readyHandler } from './rest/health';
@@ -22,9 +21,13 @@ export interface AppDeps {
   draining: () => boolean;
   /** Scrubs configured secrets from any text that leaves the process. */
   redact: (text: string) => string;
+  checkToken: ReturnType<typeof createTokenCheck>;
 }
 
-/** The Express app: thin routes over the gateway and Temporal services, one error handler. */
+/**
+ * The Express app: thin routes over the gateway and Temporal services, one error handler.
+ * (`POST /v1/chat/completions` is served ahead of it by the hot-path listener, api/request-listener.ts.)
+ */
 export function createApp(deps: AppDeps): Express {
   const { config, registry, temporal, logger, redact } = deps;
   const app = express();
@@ -33,12 +36,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestId());
   app.get('/health', healthHandler());
-  app.use(bearerAuth(config.server.apiTokens));
+  app.use(bearerAuth(deps.checkToken));
   // Any content type is read as JSON: some clients omit the header; a bad body is a 400, not a silent {}.
   app.use(express.json({ limit: config.server.bodyLimit, type: () => true, strict: false }));
 
   const v1 = express.Router();
-  v1.post('/chat/completions', chatCompletionsHandler({ registry, logger, redact, sseKeepAliveMs: config.server.sseKeepAliveMs }));
   v1.get('/models', listModelsHandler(registry));
   v1.get('/models/*id', getModelHandler(registry));
   v1.post('/embeddings', embeddingsHandler(registry));

@@ -5,6 +5,9 @@ import type { AppConfig } from '../config/app-config';
 import { createLogger, createRedactor } from '../config/logger';
 import { ModelRegistry } from '../gateway/routing/model-registry';
 import { createApp } from './app';
+import { createTokenCheck } from './middleware/auth';
+import { createRequestListener, parseByteSize } from './request-listener';
+import { ChatCompletionsRoute } from './rest/chat-completions';
 import type { TemporalAccess } from './temporal-access';
 
 export interface ApiServer {
@@ -27,8 +30,11 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const registry = opts.registry ?? ModelRegistry.fromSettings(config.providers);
   let draining = false;
   const redact = createRedactor([...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens]);
-  const app = createApp({ config, registry, temporal, logger, redact, draining: () => draining });
-  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, app);
+  const checkToken = createTokenCheck(config.server.apiTokens);
+  const app = createApp({ config, registry, temporal, logger, redact, checkToken, draining: () => draining });
+  const chat = new ChatCompletionsRoute({ registry, logger, redact, sseKeepAliveMs: config.server.sseKeepAliveMs });
+  const listener = createRequestListener({ app, chat, checkToken, bodyLimitBytes: parseByteSize(config.server.bodyLimit), logger, redact });
+  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => {

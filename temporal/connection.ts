@@ -3,8 +3,10 @@
  * (Node-only; never import from workflow code). The API's /ready reads `status()`; request handlers call
  * `getClient()`, which throws TemporalUnavailableError while the frontend does not answer.
  */
-import { Client, Connection } from '@temporalio/client';
+import type * as TemporalClientModule from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { TemporalUnavailableError } from './errors';
+import { checkGrpcHealth } from './grpc-health';
 
 export { TemporalUnavailableError } from './errors';
 
@@ -58,31 +60,33 @@ export class TemporalClientManager {
     this.logger = options.logger;
   }
 
-  /** Starts connecting in the background (retry with backoff, then a periodic re-check). Never throws. */
+  /**
+   * Starts watching reachability in the background (gRPC health check, retry with backoff, then a periodic
+   * re-check). Never throws. The Temporal client library itself is loaded on the first getClient(), so a
+   * process that only serves completions never pays for it.
+   */
   start(): void {
     if (this.loop || this.closed) return;
-    try {
-      this.connection = Connection.lazy({
-        address: this.address,
-        connectTimeout: this.probeTimeoutMs,
-        // Reconnect quickly after a server restart (grpc-js defaults back off up to 2 minutes).
-        channelArgs: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2_000 },
-      });
-      this.client = new Client({ connection: this.connection, namespace: this.namespace });
-    } catch (err) {
-      this.lastError = errorMessage(err);
-      this.logger?.warn(`Temporal client cannot be created for ${this.address}: ${this.lastError}`);
-      return;
-    }
     this.loop = this.run();
   }
 
   /** The Client, or TemporalUnavailableError while Temporal does not answer. Call it per use; don't cache. */
   getClient(): Client {
-    if (!this.ready || !this.client) {
-      throw new TemporalUnavailableError(this.address, this.lastError ?? 'not connected yet');
-    }
+    if (!this.ready) throw new TemporalUnavailableError(this.address, this.lastError ?? 'not connected yet');
+    this.client ??= this.createClient();
     return this.client;
+  }
+
+  private createClient(): Client {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy (memory, async hooks)
+    const sdk = require('@temporalio/client') as typeof TemporalClientModule;
+    this.connection = sdk.Connection.lazy({
+      address: this.address,
+      connectTimeout: this.probeTimeoutMs,
+      // Reconnect quickly after a server restart (grpc-js defaults back off up to 2 minutes).
+      channelArgs: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2_000 },
+    });
+    return new sdk.Client({ connection: this.connection, namespace: this.namespace });
   }
 
   status(): TemporalStatus {
@@ -113,7 +117,7 @@ export class TemporalClientManager {
 
   /** Probes now instead of at the next interval (e.g. after a request failed); resolves to the new readiness. */
   async refresh(): Promise<boolean> {
-    if (!this.connection || this.closed) return false;
+    if (this.closed) return false;
     await this.probe();
     return this.ready;
   }
@@ -149,12 +153,8 @@ export class TemporalClientManager {
   }
 
   private async probe(): Promise<void> {
-    const connection = this.connection;
-    if (!connection) return;
     try {
-      await connection.withDeadline(Date.now() + this.probeTimeoutMs, () =>
-        connection.workflowService.getSystemInfo({}),
-      );
+      await checkGrpcHealth(this.address, this.probeTimeoutMs);
       if (this.closed) return;
       if (!this.ready) this.logger?.info(`Temporal is reachable at ${this.address} (namespace ${this.namespace})`);
       this.ready = true;

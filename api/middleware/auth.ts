@@ -3,25 +3,30 @@ import type { RequestHandler } from 'express';
 import { ApiErrors } from '../api-error';
 
 /**
- * Bearer-token auth against CB_API_TOKENS. With no tokens configured it lets everything through (the server
- * then binds to 127.0.0.1 unless HOST is set). `/health` is always open. Tokens are compared by hash in
- * constant time and never logged.
+ * Bearer-token auth against CB_API_TOKENS. With no tokens configured everything is let through (the server
+ * then binds to 127.0.0.1 unless HOST is set). Tokens are compared by hash in constant time, never logged.
+ * Returns the caller's label (`token-<n>`, or `anonymous` when auth is off), or undefined when refused.
  */
-export function bearerAuth(tokens: readonly string[]): RequestHandler {
+export function createTokenCheck(tokens: readonly string[]): (authorization: string | undefined) => string | undefined {
   const digests = tokens.map(digest);
-  return (req, res, next) => {
-    if (digests.length === 0 || req.path === '/health') return next();
-    const header = req.headers.authorization;
+  return (header) => {
+    if (digests.length === 0) return 'anonymous';
     const token = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-    if (token !== undefined) {
-      const d = digest(token);
-      const i = digests.findIndex((x) => timingSafeEqual(x, d));
-      if (i >= 0) {
-        res.locals.caller = `token-${i + 1}`;
-        return next();
-      }
-    }
-    next(ApiErrors.unauthorized());
+    if (token === undefined) return undefined;
+    const d = digest(token);
+    const i = digests.findIndex((x) => timingSafeEqual(x, d));
+    return i >= 0 ? `token-${i + 1}` : undefined;
+  };
+}
+
+/** The Express middleware form; `/health` is always open. */
+export function bearerAuth(check: ReturnType<typeof createTokenCheck>): RequestHandler {
+  return (req, res, next) => {
+    if (req.path === '/health') return next();
+    const caller = check(req.headers.authorization);
+    if (caller === undefined) return next(ApiErrors.unauthorized());
+    res.locals.caller = caller;
+    next();
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
@@ -7,19 +8,24 @@ import { ApiErrors } from '../api-error';
 
 /** The one error handler: every failure leaves as `{error:{message,type,param,code}}` with OpenAI's status codes. */
 export function errorHandler(logger: Logger, redact: (text: string) => string): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
-    const e = toPublicError(err, redact);
-    if (e.code === 'internal_error') logger.error({ requestId: res.locals.requestId, err: redact(String((err as Error)?.stack ?? err)) }, 'internal error');
-    else if (e.status >= 500) logger.warn({ requestId: res.locals.requestId, status: e.status, code: e.code, provider: e.provider, err: e.message }, 'request failed');
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    if (e.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.ceil(e.retryAfterMs / 1000)));
-    if (e.provider) res.setHeader('x-cb-provider', e.provider);
-    res.status(e.status === 499 ? 400 : e.status).json(e.toBody());
-    void req;
-  };
+  return (err: unknown, _req, res, _next) => sendError(res, err, String(res.locals.requestId), logger, redact);
+}
+
+/** Writes any error in OpenAI's shape (used by the Express handler and the chat fast path alike). */
+export function sendError(res: ServerResponse, err: unknown, requestId: string, logger: Logger, redact: (text: string) => string): void {
+  const e = toPublicError(err, redact);
+  if (e.code === 'internal_error') logger.error({ requestId, err: redact(String((err as Error)?.stack ?? err)) }, 'internal error');
+  else if (e.status >= 500) logger.warn({ requestId, status: e.status, code: e.code, provider: e.provider, err: e.message }, 'request failed');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(e.toBody());
+  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+  if (e.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
+  if (e.provider) headers['x-cb-provider'] = e.provider;
+  res.writeHead(e.status === 499 ? 400 : e.status, headers);
+  res.end(body);
 }
 
 /** The error as it may leave the process: a GatewayError whose message carries no configured secret. */

@@ -23,7 +23,6 @@ export function toOpenAIUsage(u: Usage): OpenAIUsageBody {
 }
 
 export function toChatCompletion(result: ChatResult, fallbackId: string, now: number): Record<string, unknown> {
-  if (result.raw) return result.raw;
   return {
     id: result.id ?? fallbackId,
     object: 'chat.completion',

@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { GatewayError } from '../../gateway/core/errors';
 import { ApiErrors } from '../api-error';
@@ -29,12 +28,13 @@ export function temporalPingHandler(deps: { temporal: TemporalAccess; taskQueue:
     try {
       result = await handle.result();
     } catch (err) {
-      if (!(err instanceof WorkflowFailedError)) throw err;
+      // By name: importing the class would load the Temporal SDK into every API process at start-up.
+      if (!(err instanceof Error) || err.name !== 'WorkflowFailedError') throw err;
       throw new GatewayError({
         status: 504,
         type: 'timeout_error',
         code: 'workflow_failed',
-        message: `The ping workflow ${workflowId} did not complete (${err.cause?.message ?? err.message}). Is a worker polling task queue '${deps.taskQueue}'?`,
+        message: `The ping workflow ${workflowId} did not complete (${(err.cause as Error | undefined)?.message ?? err.message}). Is a worker polling task queue '${deps.taskQueue}'?`,
       });
     }
     res.json({

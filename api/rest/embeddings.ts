@@ -33,7 +33,7 @@ export function embeddingsHandler(registry: ModelRegistry) {
     const model = await registry.embeddingModel(name);
     res.setHeader('x-cb-provider', model.provider);
     res.setHeader('x-cb-model', model.modelId);
-    const result = await model.embed({ model: name, input, encoding_format, dimensions, user }, { signal: abortOnClose(res).signal });
+    const result = await model.embed({ model: name, input, encoding_format, dimensions, user }, { signal: abortOnClose(res) });
     res.json({
       object: 'list',
       data: result.data.map((d) => ({

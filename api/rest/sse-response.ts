@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /**
  * An SSE response whose headers are sent lazily: a stream that fails before its first part still gets a
@@ -10,7 +10,7 @@ export class SseResponse {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly res: Response,
+    private readonly res: ServerResponse,
     keepAliveMs: number,
   ) {
     this.timer = setInterval(() => {

@@ -56,10 +56,10 @@ export interface ChatResult {
   systemFingerprint?: string | null;
   serviceTier?: string | null;
   /**
-   * OpenAI-compatible upstreams only: the upstream response body as received. The API returns it as it is
-   * (fields we do not model survive); every other provider's result is serialised from the fields above.
+   * OpenAI-compatible upstreams only: the upstream JSON body exactly as received. The API returns it
+   * byte for byte (fields we do not model survive); other providers' results are serialised from the above.
    */
-  raw?: Record<string, unknown>;
+  rawText?: string;
 }
 
 /**

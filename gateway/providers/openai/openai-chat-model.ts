@@ -57,7 +57,7 @@ export class OpenAIChatModel implements ChatModel {
         };
       }),
       usage: convertOpenAIUsage(r.usage),
-      raw: json as Record<string, unknown>,
+      rawText: text,
     };
   }
 
