@@ -4,7 +4,8 @@
  * request), RSS sampling from /proc and a CPU-profile summary. No process management here.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { Client } from 'undici';
 
 export interface Stats {
@@ -232,4 +233,19 @@ function areaOf(url: string, fn: string): string {
   if (own?.[1]) return `dist/${own[1]}`;
   if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/');
   return url === '' ? fn : url;
+}
+
+/** The newest `.cpuprofile` in `dir` written after `sinceMs` (undefined when there is none). */
+export function newestProfile(dir: string, sinceMs: number): string | undefined {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  return files.filter((f) => statSync(f).mtimeMs >= sinceMs - 1000).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
+export function formatProfile(file: string, label: string): string {
+  const s = summarizeCpuProfile(file);
+  const lines = [`\nGateway CPU profile ${label}: ${s.busyMs} ms busy (non-idle) over the whole run`, '\nSelf time by area:'];
+  for (const a of s.areas) lines.push(`  ${a.pct.toFixed(1).padStart(5)} %  ${String(a.selfMs).padStart(7)} ms  ${a.name}`);
+  lines.push('\nTop self-time functions:');
+  for (const fn of s.functions) lines.push(`  ${fn.pct.toFixed(1).padStart(5)} %  ${String(fn.selfMs).padStart(7)} ms  ${fn.name}`);
+  return `${lines.join('\n')}\n`;
 }

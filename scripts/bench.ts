@@ -10,14 +10,14 @@
  *
  * Options (argv `--name value` or env BENCH_<NAME>): --quick, --c1-duration S, --c50-duration S, --warmup S,
  * --rounds N, --ttft-requests N, --connections N, --log-level L, --first-token-ms MS, --chunk-delay-ms MS,
- * --out FILE, --profile (gateway runs with --cpu-prof; prints the top self-time functions; results go to
+ * --out FILE, --gateway-main FILE (A/B another entry point), --profile (gateway runs with --cpu-prof; prints the top self-time functions; results go to
  * data/bench-results-profile.json since the profiler slows the gateway).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { autocannon, type LoadResult, liveChildren, post, readRssMb, sampleRss, sequentialLatency, stats, summarizeCpuProfile, target, ttftRun } from './bench-measure';
+import { autocannon, formatProfile, type LoadResult, liveChildren, newestProfile, post, readRssMb, sampleRss, sequentialLatency, stats, target, ttftRun } from './bench-measure';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32 });
@@ -34,6 +34,8 @@ export interface BenchOptions {
   firstTokenMs: number;
   chunkDelayMs: number;
   profile: boolean;
+  /** The gateway entry point (default dist/api/main.js); any server printing `API on http://…` works (A/B). */
+  gatewayMain: string;
   out: string;
 }
 
@@ -64,6 +66,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOpt
     firstTokenMs: num('first-token-ms', 20),
     chunkDelayMs: num('chunk-delay-ms', 0),
     profile,
+    gatewayMain: path.resolve(ROOT, str('gateway-main') ?? 'dist/api/main.js'),
     out: path.resolve(ROOT, str('out') ?? (profile ? 'data/bench-results-profile.json' : 'data/bench-results.json')),
   };
 }
@@ -144,7 +147,8 @@ const r2 = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
 const best = (runs: LoadResult[]): LoadResult => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
 
 async function main(o: BenchOptions): Promise<void> {
-  const gatewayMain = path.join(ROOT, 'dist', 'api', 'main.js');
+  const loadBefore = os.loadavg()[0] ?? 0;
+  const gatewayMain = o.gatewayMain;
   if (!existsSync(gatewayMain)) throw new Error(`${gatewayMain} is missing: run \`npm run build\` first`);
   const profileDir = path.join(ROOT, 'data', 'profiles');
   const upArgs = [path.join(__dirname, 'bench-upstream.js'), '--first-token-ms', String(o.firstTokenMs), '--chunk-delay-ms', String(o.chunkDelayMs)];
@@ -167,7 +171,8 @@ async function main(o: BenchOptions): Promise<void> {
   const gatewayUrl = gw.match[1] ?? '';
   await waitHealthy(gatewayUrl, 15_000);
   const pid = gw.child.pid ?? 0;
-  log(`upstream ${upstreamUrl} · gateway ${gatewayUrl} (pid ${pid}, LOG_LEVEL=${o.logLevel})`);
+  log(`upstream ${upstreamUrl} · gateway ${gatewayUrl} (pid ${pid}, LOG_LEVEL=${o.logLevel}) · load average ${loadBefore.toFixed(2)}`);
+  if (loadBefore > 0.7) log(`WARNING: the machine is already busy (1-min load ${loadBefore.toFixed(2)}): expect noisy numbers`);
 
   await sleep(3000);
   const idleMb = readRssMb(pid) ?? NaN;
@@ -219,10 +224,10 @@ async function main(o: BenchOptions): Promise<void> {
   ];
   const results = {
     generatedAt: new Date().toISOString(),
-    machine: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}` },
-    gateway: { logLevel: o.logLevel, profiled: o.profile },
+    machine: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}`, loadAvg1Before: r2(loadBefore), loadAvg1After: r2(os.loadavg()[0] ?? 0) },
+    gateway: { main: path.relative(ROOT, gatewayMain), logLevel: o.logLevel, profiled: o.profile },
     upstream: { chunks: 20, firstTokenMs: o.firstTokenMs, chunkDelayMs: o.chunkDelayMs },
-    options: o,
+    options: { ...o, gatewayMain: path.relative(ROOT, o.gatewayMain), out: path.relative(ROOT, o.out) },
     method: 'c=50: autocannon child, rounds alternate direct/gateway, best RPS of each kept (latency of that run, 1 ms resolution). c=1 and TTFT: undici in the bench process, direct and gateway interleaved request by request.',
     c50: { connections: o.connections, durationS: o.c50S, direct: c50.direct, gateway: c50.gateway, ratio: r2(ratio, 4), runs },
     c1: { direct: c1.direct, gateway: c1.gateway, addedP50Ms: r2(addedP50, 4), addedP99Ms: r2(addedP99, 4) },
@@ -237,7 +242,11 @@ async function main(o: BenchOptions): Promise<void> {
 
   const started = Date.now();
   await Promise.all([stopChild(gw.child, 15_000), stopChild(up.child, 5000)]);
-  if (o.profile) printProfile(profileDir, started);
+  if (o.profile) {
+    const file = newestProfile(profileDir, started);
+    if (file) process.stdout.write(formatProfile(file, path.relative(process.cwd(), file)));
+    else log(`no .cpuprofile found in ${profileDir}`);
+  }
 }
 
 type S = ReturnType<typeof stats>;
@@ -269,18 +278,6 @@ function printTable(o: BenchOptions, res: { targets: Array<{ name: string; value
   const errs = c50.gateway.non2xx + c50.gateway.errors + c50.gateway.timeouts + c50.direct.non2xx + c50.direct.errors + c50.direct.timeouts;
   if (errs > 0) lines.push(`WARNING: ${errs} non-2xx/errors/timeouts in the kept c=${o.connections} runs (see the JSON)`, '');
   process.stdout.write(lines.join('\n'));
-}
-
-function printProfile(dir: string, since: number): void {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f)).filter((f) => statSync(f).mtimeMs >= since - 60_000);
-  const file = files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-  if (!file) return log(`no .cpuprofile found in ${dir}`);
-  const s = summarizeCpuProfile(file);
-  const lines = [`\nGateway CPU profile ${path.relative(process.cwd(), file)}: ${s.busyMs} ms busy (non-idle) over the whole run`, '\nSelf time by area:'];
-  for (const a of s.areas) lines.push(`  ${a.pct.toFixed(1).padStart(5)} %  ${String(a.selfMs).padStart(7)} ms  ${a.name}`);
-  lines.push('\nTop self-time functions:');
-  for (const fn of s.functions) lines.push(`  ${fn.pct.toFixed(1).padStart(5)} %  ${String(fn.selfMs).padStart(7)} ms  ${fn.name}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 if (require.main === module) {

@@ -68,9 +68,16 @@ export class ChatCompletionsRoute {
     const out = new ChunkSerializer(`chatcmpl-${requestId}`, model.modelId, nowSeconds(), request.stream_options?.include_usage === true);
     try {
       const stream = await model.stream(request, { signal, requestId });
+      let flushed = false;
       for await (const part of stream) {
         const text = out.write(part);
-        if (text !== '') await sse.write(text);
+        if (text === '') continue;
+        await sse.write(text);
+        if (!flushed) {
+          // Let the first token leave now, even when the upstream delivered a burst of chunks at once.
+          flushed = true;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
       if (!out.complete) {
         throw new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_stream_incomplete', provider: model.provider, message: `${model.provider}: the upstream stream ended before the response was complete` });

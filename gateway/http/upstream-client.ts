@@ -27,7 +27,8 @@ const agent = new Agent({
 
 export interface UpstreamRequest {
   provider: string;
-  url: string;
+  /** Full URL, or its pre-split parts (hot path: split once per model, not per request). */
+  url: string | UpstreamTarget;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   /** A JSON body (serialised here) or already-serialised text. */
@@ -42,6 +43,16 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData['body'];
 }
 
+export interface UpstreamTarget {
+  origin: string;
+  path: string;
+}
+
+export function splitUrl(url: string): UpstreamTarget {
+  const u = new URL(url);
+  return { origin: u.origin, path: u.pathname + u.search };
+}
+
 /** Sends a request; network failures become retryable GatewayErrors naming the provider, never the URL's secrets. */
 export async function upstreamRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
   const headers: Record<string, string> = { ...req.headers };
@@ -51,9 +62,10 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<UpstreamRes
     headers['content-type'] ??= 'application/json';
   }
   try {
+    const target = typeof req.url === 'string' ? splitUrl(req.url) : req.url;
     const res = await agent.request({
-      origin: new URL(req.url).origin,
-      path: pathOf(req.url),
+      origin: target.origin,
+      path: target.path,
       method: req.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       body,
@@ -67,15 +79,12 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<UpstreamRes
   }
 }
 
-function pathOf(url: string): string {
-  const u = new URL(url);
-  return u.pathname + u.search;
-}
-
+/** undici already lower-cases header names; repeated headers arrive as arrays and are joined. */
 export function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k] = typeof v === 'string' ? v : v.join(', ');
   }
   return out;
 }

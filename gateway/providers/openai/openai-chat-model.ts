@@ -2,7 +2,7 @@ import type { CallOptions, ChatModel, ChatStream, ProviderKind } from '../../cor
 import type { ChatRequest } from '../../core/chat-request';
 import type { ChatResult, StreamPart } from '../../core/chat-result';
 import { GatewayError } from '../../core/errors';
-import { readText, sseEvents, tryParseJson, type UpstreamResponse, type UpstreamTimeouts, upstreamHttpError, upstreamRequest } from '../../http';
+import { readText, splitUrl, sseEvents, tryParseJson, type UpstreamResponse, type UpstreamTarget, type UpstreamTimeouts, upstreamHttpError, upstreamRequest } from '../../http';
 import { convertOpenAIUsage, convertToOpenAIRequest } from './convert-to-openai-messages';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason';
 import { type OpenAIChunk, openaiChunkSchema, openaiErrorSchema, openaiResponseSchema } from './openai-schemas';
@@ -21,7 +21,7 @@ export interface OpenAICompatibleEndpoint {
 export class OpenAIChatModel implements ChatModel {
   readonly provider: string;
   readonly kind: ProviderKind;
-  private readonly url: string;
+  private readonly url: UpstreamTarget;
 
   constructor(
     readonly modelId: string,
@@ -29,7 +29,7 @@ export class OpenAIChatModel implements ChatModel {
   ) {
     this.provider = endpoint.provider;
     this.kind = endpoint.kind;
-    this.url = endpoint.chatUrl(modelId);
+    this.url = splitUrl(endpoint.chatUrl(modelId));
   }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
