@@ -1,4 +1,5 @@
 import type { ProviderSettings } from '../gateway/providers/provider';
+import type { RoutingConfig } from '../gateway/routing/routing-config';
 
 /** The whole validated configuration, built once at start-up by `loadConfig()` (config/load-config.ts). */
 export interface AppConfig {
@@ -36,6 +37,12 @@ export interface AppConfig {
     cliPath: string | undefined;
   };
   providers: ProviderSettings[];
+  /** The `routing:` section of CB_CONFIG (defaults when absent); CB_RATE_LIMIT_RPM/TPM fill per-caller limits. */
+  routing: RoutingConfig;
+  /** The config file, when one is used (watched for routing changes). */
+  configFile: string | undefined;
+  /** `REDIS_URL`: shared state (rate limits) across API processes; unset → in-process. */
+  redisUrl: string | undefined;
   /** True when no real provider is configured and the `demo/…` models are served. */
   demoMode: boolean;
   logLevel: string;

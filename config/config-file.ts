@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import YAML from 'yaml';
+import { routingConfigSchema } from '../gateway/routing/routing-config';
 import { ConfigError } from './config-error';
 
 /**
@@ -30,11 +31,16 @@ export const fileProviderSchema = z.strictObject({
       body_ms: z.number().int().positive().optional(),
     })
     .optional(),
+  /** Ceilings per key of this provider (requests and tokens per minute). */
+  rate_limits: z.strictObject({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).optional(),
+  /** load_balanced weight of each key, in `api_keys` order (default 1 each). */
+  key_weights: z.array(z.number().positive()).optional(),
 });
 export type FileProvider = z.infer<typeof fileProviderSchema>;
 
 export const configFileSchema = z.looseObject({
   providers: z.array(fileProviderSchema).optional(),
+  routing: routingConfigSchema.optional(),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

@@ -4,6 +4,7 @@ import type { ProviderSettings } from '../gateway/providers/provider';
 import { DEFAULT_TIMEOUTS } from '../gateway/http/upstream-client';
 import type { AppConfig } from './app-config';
 import { ConfigError } from './config-error';
+import { DEFAULT_ROUTING, type RoutingConfig } from '../gateway/routing/routing-config';
 import { type FileProvider, readConfigFile } from './config-file';
 import { PROVIDER_DEFAULTS } from './provider-defaults';
 
@@ -45,6 +46,9 @@ const envSchema = z.looseObject({
   AZURE_OPENAI_ENDPOINT: optionalUrl,
   AZURE_OPENAI_API_VERSION: z.string().optional(),
   CUSTOM_LLM_ENDPOINT: optionalUrl,
+  CB_RATE_LIMIT_RPM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
+  CB_RATE_LIMIT_TPM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
+  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional()),
 });
 
 /** Reads `.env` (if present) into process.env without overriding what is set. Call once from entry points. */
@@ -62,7 +66,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) throw ConfigError.fromZod('environment', parsed.error);
   const e = parsed.data;
   const apiTokens = list(e.CB_API_TOKENS);
-  const fileProviders = e.CB_CONFIG ? (readConfigFile(e.CB_CONFIG, env).providers ?? []) : [];
+  const file = e.CB_CONFIG ? readConfigFile(e.CB_CONFIG, env) : undefined;
+  const fileProviders = file?.providers ?? [];
   const providers = mergeProviders(envProviders(e, env), fileProviders.map(fromFile));
   for (const p of providers) {
     if (KEYED_KINDS.has(p.kind) && p.apiKeys.length === 0) throw new ConfigError(`providers.${p.name}.api_key: required for kind ${p.kind}`);
@@ -92,12 +97,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       cliPath: e.TEMPORAL_CLI_PATH || undefined,
     },
     providers,
+    routing: withEnvLimits(file?.routing ?? DEFAULT_ROUTING, e),
+    configFile: e.CB_CONFIG ? path.resolve(e.CB_CONFIG) : undefined,
+    redisUrl: e.REDIS_URL,
     demoMode,
     logLevel: e.LOG_LEVEL,
   };
 }
 
 type Env = z.infer<typeof envSchema>;
+
+/** CB_RATE_LIMIT_RPM / CB_RATE_LIMIT_TPM set the per-caller limits the config file leaves unset. */
+export function withEnvLimits(routing: RoutingConfig, e: Pick<Env, 'CB_RATE_LIMIT_RPM' | 'CB_RATE_LIMIT_TPM'>): RoutingConfig {
+  const perCaller = { ...routing.rate_limits.per_caller };
+  perCaller.rpm ??= e.CB_RATE_LIMIT_RPM;
+  perCaller.tpm ??= e.CB_RATE_LIMIT_TPM;
+  return { ...routing, rate_limits: { ...routing.rate_limits, per_caller: perCaller } };
+}
 
 /** Kinds whose upstream always needs a key (custom endpoints and Ollama may run without). */
 const KEYED_KINDS = new Set(['openai', 'anthropic', 'google', 'azure']);
@@ -190,6 +206,11 @@ function fromFile(f: FileProvider): ProviderSettings {
     if (!f.models) p.models = Object.keys(f.deployments);
   }
   if (f.api_version) p.apiVersion = f.api_version;
+  if (f.rate_limits) p.rateLimits = f.rate_limits;
+  if (f.key_weights) {
+    if (f.key_weights.length !== p.apiKeys.length) throw new ConfigError(`providers.${f.name}.key_weights: needs one weight per api key (${p.apiKeys.length})`);
+    p.keyWeights = f.key_weights;
+  }
   if (f.headers) p.headers = f.headers;
   if (f.timeouts) {
     p.timeouts = {

@@ -6,6 +6,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The caller's request id, forwarded upstream where the provider accepts one. */
   requestId?: string;
+  /** The provider key to use (the router balances keys); absent → the provider's own round-robin. */
+  apiKey?: string;
 }
 
 /** A started stream: the upstream accepted the call (headers received), parts follow. */

@@ -60,6 +60,8 @@ export interface ChatResult {
    * byte for byte (fields we do not model survive); other providers' results are serialised from the above.
    */
   rawText?: string;
+  /** Upstream response headers of interest (rate-limit state, request ids), lower-case names. */
+  headers?: Record<string, string>;
 }
 
 /**

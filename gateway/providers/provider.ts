@@ -23,6 +23,10 @@ export interface ProviderSettings {
   /** Azure: client-facing model name → deployment name. */
   deployments: Record<string, string>;
   timeouts: UpstreamTimeouts;
+  /** Ceilings per key (requests / tokens per minute), enforced by the router's rate limiter. */
+  rateLimits?: { rpm?: number; tpm?: number };
+  /** load_balanced weight per key, in `apiKeys` order (default 1). */
+  keyWeights?: number[];
 }
 
 /** Hands out the instance's keys round-robin. (Health-aware key pools build on this.) */
@@ -32,7 +36,9 @@ export class KeyRing {
   get size(): number {
     return this.keys.length;
   }
-  take(): string | undefined {
+  /** The key the router chose for this call (`CallOptions.apiKey`), else the next one round-robin. */
+  take(chosen?: string): string | undefined {
+    if (chosen !== undefined) return chosen;
     if (this.keys.length === 0) return undefined;
     const key = this.keys[this.next % this.keys.length];
     this.next = (this.next + 1) % this.keys.length;

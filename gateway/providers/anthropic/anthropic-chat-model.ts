@@ -39,19 +39,19 @@ export class AnthropicChatModel implements ChatModel {
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     const { body, responseToolName } = this.convert(request, false);
-    const res = await this.post(body, options.signal);
+    const res = await this.post(body, options);
     const text = await readText(res, this.provider, options.signal);
     if (res.status < 200 || res.status >= 300) {
       throw anthropicHttpError({ provider: this.provider, status: res.status, headers: res.headers, rawText: text });
     }
     const parsed = anthropicMessageSchema.safeParse(tryParseJson(text));
     if (!parsed.success) throw this.invalidResponse('unexpected response body');
-    return convertAnthropicMessage(parsed.data, responseToolName);
+    return { ...convertAnthropicMessage(parsed.data, responseToolName), headers: interestingHeaders(res.headers) };
   }
 
   async stream(request: ChatRequest, options: CallOptions): Promise<ChatStream> {
     const { body, responseToolName } = this.convert(request, true);
-    const res = await this.post(body, options.signal);
+    const res = await this.post(body, options);
     if (res.status < 200 || res.status >= 300) {
       const text = await readText(res, this.provider, options.signal);
       throw anthropicHttpError({ provider: this.provider, status: res.status, headers: res.headers, rawText: text });
@@ -88,20 +88,20 @@ export class AnthropicChatModel implements ChatModel {
     }
   }
 
-  private async post(body: unknown, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+  private async post(body: unknown, { signal, apiKey }: CallOptions): Promise<UpstreamResponse> {
     const { settings } = this.config;
     return upstreamRequest({
       provider: this.provider,
       url: messagesUrl(settings.baseUrl),
-      headers: this.headers(),
+      headers: this.headers(apiKey),
       body,
       signal,
       timeouts: settings.timeouts,
     });
   }
 
-  private headers(): Record<string, string> {
-    const key = this.config.keys.take();
+  private headers(apiKey: string | undefined): Record<string, string> {
+    const key = this.config.keys.take(apiKey);
     if (key === undefined) {
       throw new GatewayError({ status: 401, message: `${this.provider}: no API key configured`, provider: this.provider, retryable: false });
     }

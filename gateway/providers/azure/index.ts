@@ -19,7 +19,7 @@ export function createAzureProvider(settings: ProviderSettings): Provider {
     kind: 'azure',
     chatUrl: (d) => url(d, 'chat/completions'),
     embeddingsUrl: (d) => url(d, 'embeddings'),
-    headers: () => ({ ...settings.headers, 'api-key': keys.take() ?? '' }),
+    headers: (apiKey) => ({ ...settings.headers, 'api-key': keys.take(apiKey) ?? '' }),
     timeouts: settings.timeouts,
   };
   const deploymentOf = (model: string): string => settings.deployments[model] ?? model;

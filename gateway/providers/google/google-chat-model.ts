@@ -63,7 +63,7 @@ export class GoogleChatModel implements ChatModel {
     return upstreamRequest({
       provider: this.provider,
       url: `${this.config.apiBase}/${googleModelPath(this.modelId)}:${method}`,
-      headers: this.config.headers(),
+      headers: this.config.headers(options.apiKey),
       body,
       signal: options.signal,
       timeouts: this.config.timeouts,

@@ -7,7 +7,7 @@ export interface GoogleModelConfig {
   /** e.g. `https://generativelanguage.googleapis.com/v1beta` */
   apiBase: string;
   /** Request headers including `x-goog-api-key` (next key of the ring); built per call. */
-  headers: () => Record<string, string>;
+  headers: (apiKey?: string) => Record<string, string>;
   timeouts: UpstreamTimeouts;
 }
 
@@ -27,8 +27,8 @@ export function googleModelConfig(settings: ProviderSettings, keys: KeyRing): Go
   return {
     provider: settings.name,
     apiBase: googleApiBase(settings.baseUrl),
-    headers: () => {
-      const key = keys.take();
+    headers: (apiKey?: string) => {
+      const key = keys.take(apiKey);
       return { ...settings.headers, ...(key !== undefined ? { 'x-goog-api-key': key } : {}) };
     },
     timeouts: settings.timeouts,

@@ -54,7 +54,7 @@ export class GoogleEmbeddingModel implements EmbeddingModel {
     const res = await upstreamRequest({
       provider: this.provider,
       url: `${this.config.apiBase}/${model}:batchEmbedContents`,
-      headers: this.config.headers(),
+      headers: this.config.headers(options.apiKey),
       body: {
         requests: texts.map((text) => ({
           model: decodeURIComponent(model),

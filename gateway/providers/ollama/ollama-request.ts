@@ -18,7 +18,7 @@ export function ollamaBaseUrl(baseUrl: string): string {
 
 export function ollamaHeaders(config: OllamaConfig, options: CallOptions): Record<string, string> {
   const headers: Record<string, string> = { ...config.settings.headers };
-  const key = config.keys.take();
+  const key = config.keys.take(options.apiKey);
   if (key !== undefined && key !== '') headers['authorization'] = `Bearer ${key}`;
   if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
   return headers;

@@ -13,8 +13,8 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
     kind: settings.kind,
     chatUrl: () => `${settings.baseUrl}/chat/completions`,
     embeddingsUrl: () => `${settings.baseUrl}/embeddings`,
-    headers: () => {
-      const key = keys.take();
+    headers: (apiKey) => {
+      const key = keys.take(apiKey);
       return key === undefined ? { ...settings.headers } : { ...settings.headers, authorization: `Bearer ${key}` };
     },
     timeouts: settings.timeouts,

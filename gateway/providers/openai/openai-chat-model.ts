@@ -14,7 +14,7 @@ export interface OpenAICompatibleEndpoint {
   /** Full chat-completions URL for a model id. */
   chatUrl(modelId: string): string;
   /** Headers for one call (auth picked per call so keys rotate). */
-  headers(): Record<string, string>;
+  headers(apiKey?: string): Record<string, string>;
   timeouts: UpstreamTimeouts;
 }
 
@@ -58,6 +58,7 @@ export class OpenAIChatModel implements ChatModel {
       }),
       usage: convertOpenAIUsage(r.usage),
       rawText: text,
+      headers: res.headers,
     };
   }
 
@@ -84,7 +85,7 @@ export class OpenAIChatModel implements ChatModel {
     const res = await upstreamRequest({
       provider: this.provider,
       url: this.url,
-      headers: this.endpoint.headers(),
+      headers: this.endpoint.headers(options.apiKey),
       body,
       signal: options.signal,
       timeouts: this.endpoint.timeouts,
@@ -102,6 +103,7 @@ export class OpenAIChatModel implements ChatModel {
       code: detail?.code == null ? null : String(detail.code),
       param: detail?.param ?? null,
       rawText: text,
+      headers: res.headers,
     });
   }
 

@@ -27,7 +27,7 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
     const res = await upstreamRequest({
       provider: this.provider,
       url: this.endpoint.embeddingsUrl(this.modelId),
-      headers: this.endpoint.headers(),
+      headers: this.endpoint.headers(options.apiKey),
       body: { ...request, model: this.modelId },
       signal: options.signal,
       timeouts: this.endpoint.timeouts,
