@@ -103,7 +103,6 @@ export class OpenAIChatModel implements ChatModel {
       code: detail?.code == null ? null : String(detail.code),
       param: detail?.param ?? null,
       rawText: text,
-      headers: res.headers,
     });
   }
 
