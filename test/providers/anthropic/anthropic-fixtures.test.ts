@@ -32,6 +32,7 @@ describe('recorded non-streaming responses', () => {
       model: 'claude-sonnet-4-5-20250929',
       choices: [{ index: 0, content: 'The capital of France is Paris.', toolCalls: [], finishReason: { unified: 'stop', raw: 'end_turn' } }],
       usage: { promptTokens: 2062, completionTokens: 10, totalTokens: 2072, cachedPromptTokens: 2048, cacheWriteTokens: 0 },
+      headers: { 'request-id': 'req_replay' },
     });
   });
 
