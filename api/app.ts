@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
-import type { ModelRegistry } from '../gateway/routing/model-registry';
+import type { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 import { ApiErrors } from './api-error';
 import { bearerAuth, type createTokenCheck } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
@@ -10,11 +10,12 @@ import { temporalPingHandler } from './rest/diagnostics';
 import { embeddingsHandler } from './rest/embeddings';
 import { healthHandler, readyHandler } from './rest/health';
 import { getModelHandler, listModelsHandler } from './rest/models';
+import { providersHandler } from './rest/providers';
 import { requireTemporal, type TemporalAccess } from './temporal-access';
 
 export interface AppDeps {
   config: AppConfig;
-  registry: ModelRegistry;
+  runtime: GatewayRuntime;
   temporal: TemporalAccess;
   logger: Logger;
   /** True once shutdown began (readiness turns 503). */
@@ -29,7 +30,8 @@ export interface AppDeps {
  * (`POST /v1/chat/completions` is served ahead of it by the hot-path listener, api/request-listener.ts.)
  */
 export function createApp(deps: AppDeps): Express {
-  const { config, registry, temporal, logger, redact } = deps;
+  const { config, runtime, temporal, logger, redact } = deps;
+  const registry = runtime.registry;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -44,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   v1.get('/models', listModelsHandler(registry));
   v1.get('/models/*id', getModelHandler(registry));
   v1.post('/embeddings', embeddingsHandler(registry));
+  v1.get('/providers', providersHandler(runtime));
   v1.post(
     '/diagnostics/temporal-ping',
     requireTemporal(temporal),

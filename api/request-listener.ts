@@ -2,10 +2,12 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { GatewayError } from '../gateway/core/errors';
+import type { RateLimiter } from '../gateway/limits';
 import { ApiErrors } from './api-error';
 import type { createTokenCheck } from './middleware/auth';
 import { sendError } from './middleware/error-handler';
 import { requestIdFor } from './middleware/request-id';
+import { serveWithLimits } from './rate-limit-gate';
 import type { ChatCompletionsRoute } from './rest/chat-completions';
 
 /**
@@ -21,6 +23,8 @@ export interface HotPathDeps {
   bodyLimitBytes: number;
   logger: Logger;
   redact: (text: string) => string;
+  /** Per-caller and global rate limits (admitted after auth and body parse). */
+  limiter?: RateLimiter;
 }
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/api/v1/chat/completions']);
@@ -36,13 +40,17 @@ export function createRequestListener(deps: HotPathDeps): RequestListener {
     const requestId = requestIdFor(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const fail = (err: unknown): void => sendError(res, err, requestId, deps.logger, deps.redact);
-    if (deps.checkToken(req.headers.authorization) === undefined) {
+    const caller = deps.checkToken(req.headers.authorization);
+    if (caller === undefined) {
       discardBody(req, res);
       fail(ApiErrors.unauthorized());
       return;
     }
     readJsonBody(req, deps.bodyLimitBytes).then(
-      (body) => deps.chat.handle(body, res, requestId),
+      (body): Promise<unknown> =>
+        deps.limiter?.limitsCallers
+          ? serveWithLimits(deps.limiter, (b) => deps.chat.handle(b, res, requestId), caller, body, res, fail)
+          : deps.chat.handle(body, res, requestId),
       (err: unknown) => {
         discardBody(req, res);
         fail(err);

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { createLogger, createRedactor } from '../config/logger';
-import { ModelRegistry } from '../gateway/routing/model-registry';
+import { createRateLimiter } from '../gateway/limits';
+import { RoutingSource } from '../config/routing-source';
+import { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 import { createApp } from './app';
 import { createTokenCheck } from './middleware/auth';
 import { createRequestListener, parseByteSize } from './request-listener';
@@ -21,24 +23,32 @@ export interface StartApiOptions {
   config: AppConfig;
   temporal: TemporalAccess;
   logger?: Logger;
-  registry?: ModelRegistry;
+  /** The routing runtime; built from `config` when absent. */
+  runtime?: GatewayRuntime;
 }
 
 export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> {
   const { config, temporal } = opts;
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const registry = opts.registry ?? ModelRegistry.fromSettings(config.providers);
   let draining = false;
   const redact = createRedactor([...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens]);
   const checkToken = createTokenCheck(config.server.apiTokens);
-  const app = createApp({ config, registry, temporal, logger, redact, checkToken, draining: () => draining });
-  const chat = new ChatCompletionsRoute({ registry, logger, redact, sseKeepAliveMs: config.server.sseKeepAliveMs });
-  const listener = createRequestListener({ app, chat, checkToken, bodyLimitBytes: parseByteSize(config.server.bodyLimit), logger, redact });
+  const providerLimits = config.providers.flatMap((p) => (p.rateLimits ? [{ provider: p.name, keys: p.apiKeys.length, ...p.rateLimits }] : []));
+  const limiter = createRateLimiter({ limits: config.routing.rate_limits, providerLimits, redisUrl: config.redisUrl, keyPrefix: config.rateLimitPrefix, logger });
+  const routing = new RoutingSource(config.routing, config.configFile, process.env, logger);
+  routing.watch();
+  const runtime = opts.runtime ?? new GatewayRuntime(config.providers, routing.get, { keyLimiter: limiter });
+  const app = createApp({ config, runtime, temporal, logger, redact, checkToken, draining: () => draining });
+  const chat = new ChatCompletionsRoute({ router: runtime.router, logger, redact, sseKeepAliveMs: config.server.sseKeepAliveMs });
+  const listener = createRequestListener({ app, chat, checkToken, bodyLimitBytes: parseByteSize(config.server.bodyLimit), logger, redact, limiter });
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, listener);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      void limiter.close();
+      reject(err);
+    });
     server.listen(config.server.port, config.server.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -60,9 +70,10 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
       draining = true;
       const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceMs);
       timer.unref();
+      routing.close();
       server.close(() => {
         clearTimeout(timer);
-        resolve();
+        void limiter.close().then(resolve);
       });
       server.closeIdleConnections();
     });

@@ -43,6 +43,8 @@ export interface AppConfig {
   configFile: string | undefined;
   /** `REDIS_URL`: shared state (rate limits) across API processes; unset → in-process. */
   redisUrl: string | undefined;
+  /** `CB_RATE_LIMIT_PREFIX`, default 'cb-rl': prefix of the rate-limit counter keys (in Redis). */
+  rateLimitPrefix: string;
   /** True when no real provider is configured and the `demo/…` models are served. */
   demoMode: boolean;
   logLevel: string;

@@ -49,6 +49,7 @@ const envSchema = z.looseObject({
   CB_RATE_LIMIT_RPM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
   CB_RATE_LIMIT_TPM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
   REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional()),
+  CB_RATE_LIMIT_PREFIX: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . - (at most 64)').default('cb-rl')),
 });
 
 /** Reads `.env` (if present) into process.env without overriding what is set. Call once from entry points. */
@@ -100,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     routing: withEnvLimits(file?.routing ?? DEFAULT_ROUTING, e),
     configFile: e.CB_CONFIG ? path.resolve(e.CB_CONFIG) : undefined,
     redisUrl: e.REDIS_URL,
+    rateLimitPrefix: e.CB_RATE_LIMIT_PREFIX,
     demoMode,
     logLevel: e.LOG_LEVEL,
   };

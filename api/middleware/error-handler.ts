@@ -24,6 +24,7 @@ export function sendError(res: ServerResponse, err: unknown, requestId: string, 
   const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
   if (e.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
   if (e.provider) headers['x-cb-provider'] = e.provider;
+  if (e.headers) Object.assign(headers, e.headers);
   res.writeHead(e.status === 499 ? 400 : e.status, headers);
   res.end(body);
 }
@@ -33,7 +34,7 @@ export function toPublicError(err: unknown, redact: (text: string) => string): G
   const e = toGatewayError(err);
   const message = redact(e.message);
   if (message === e.message) return e;
-  return new GatewayError({ status: e.status, message, type: e.type, code: e.code, param: e.param, provider: e.provider, retryable: e.retryable, retryAfterMs: e.retryAfterMs });
+  return new GatewayError({ status: e.status, message, type: e.type, code: e.code, param: e.param, provider: e.provider, retryable: e.retryable, retryAfterMs: e.retryAfterMs, headers: e.headers });
 }
 
 export function toGatewayError(err: unknown): GatewayError {

@@ -1,17 +1,17 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { ChatModel } from '../../gateway/core/chat-model';
 import { type ChatRequest, chatRequestSchema } from '../../gateway/core/chat-request';
 import type { Usage } from '../../gateway/core/chat-result';
 import { GatewayError } from '../../gateway/core/errors';
-import type { ModelRegistry } from '../../gateway/routing/model-registry';
+import { type RouteRequest, routingExtensionsSchema } from '../../gateway/routing/route-planner';
+import type { Routed, Router } from '../../gateway/routing/router';
 import { ApiErrors } from '../api-error';
 import { sendError, toPublicError } from '../middleware/error-handler';
 import { ChunkSerializer, toChatCompletion } from '../openai/chat-completion-serializer';
 import { SseResponse } from './sse-response';
 
 export interface ChatCompletionsDeps {
-  registry: ModelRegistry;
+  router: Router;
   logger: Logger;
   sseKeepAliveMs: number;
   redact: (text: string) => string;
@@ -24,52 +24,69 @@ export interface ChatCompletionsDeps {
 export class ChatCompletionsRoute {
   constructor(private readonly deps: ChatCompletionsDeps) {}
 
-  /** Never rejects: every failure is written to `res` in OpenAI's error shape. */
-  async handle(body: unknown, res: ServerResponse, requestId: string): Promise<void> {
+  /** Never rejects: every failure is written to `res` in OpenAI's error shape. Resolves to the call's usage, when known. */
+  async handle(body: unknown, res: ServerResponse, requestId: string): Promise<Usage | undefined> {
     const started = performance.now();
-    let model: ChatModel | undefined;
+    let routed: Routed<unknown> | undefined;
     let stream = false;
-    const log = (status: number, usage: Usage | undefined, error?: GatewayError): void => {
+    const log: LogFn = (status, usage, error) => {
       const level = error ? 'warn' : 'info';
       if (!this.deps.logger.isLevelEnabled(level)) return;
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      const fields = { requestId, provider: model?.provider, model: model?.modelId, stream, status, ms, usage, ...(error ? { error: error.message, code: error.code } : {}) };
+      const c = routed?.candidate;
+      const fields = {
+        requestId,
+        provider: c?.provider.settings.name ?? error?.provider,
+        model: c?.model.modelId,
+        stream,
+        status,
+        ms,
+        attempts: routed?.attempts.length ?? error?.headers?.['x-cb-attempts'],
+        fallback: routed?.fallback,
+        usage,
+        ...(error ? { error: error.message, code: error.code } : {}),
+      };
       this.deps.logger[level](fields, error ? 'chat completion failed' : 'chat completion');
     };
     try {
-      const request = parseChatRequest(body);
-      stream = request.stream === true;
-      model = await this.deps.registry.chatModel(request.model);
-      res.setHeader('x-cb-provider', model.provider);
-      res.setHeader('x-cb-model', model.modelId);
+      const route = parseRouteRequest(body);
+      stream = route.stream;
       const signal = abortOnClose(res);
-      if (stream) return await this.stream(model, request, res, signal, requestId, log);
-      const result = await model.generate(request, { signal, requestId });
+      if (stream) return await this.stream(route, res, signal, requestId, log, (r) => (routed = r));
+      const r = await this.deps.router.generate(route, { signal, requestId });
+      routed = r;
+      setRouteHeaders(res, r);
+      const result = r.value;
       log(200, result.usage);
       const text = result.rawText ?? JSON.stringify(toChatCompletion(result, `chatcmpl-${requestId}`, nowSeconds()));
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       res.end(text);
+      return result.usage;
     } catch (err) {
       const e = toPublicError(err, this.deps.redact);
       log(e.status, undefined, e);
       sendError(res, e, requestId, this.deps.logger, this.deps.redact);
+      return undefined;
     }
   }
 
   private async stream(
-    model: ChatModel,
-    request: ChatRequest,
+    route: RouteRequest,
     res: ServerResponse,
     signal: AbortSignal,
     requestId: string,
-    log: (status: number, usage: Usage | undefined, error?: GatewayError) => void,
-  ): Promise<void> {
+    log: LogFn,
+    onRouted: (r: Routed<unknown>) => void,
+  ): Promise<Usage | undefined> {
     const sse = new SseResponse(res, this.deps.sseKeepAliveMs);
-    const out = new ChunkSerializer(`chatcmpl-${requestId}`, model.modelId, nowSeconds(), request.stream_options?.include_usage === true);
+    const out = new ChunkSerializer(`chatcmpl-${requestId}`, route.model, nowSeconds(), route.request.stream_options?.include_usage === true);
     try {
-      const stream = await model.stream(request, { signal, requestId });
+      const routed = await this.deps.router.stream(route, { signal, requestId });
+      onRouted(routed);
+      setRouteHeaders(res, routed);
+      const model = routed.candidate.model;
       let flushed = false;
-      for await (const part of stream) {
+      for await (const part of routed.value) {
         const text = out.write(part);
         if (text === '') continue;
         await sse.write(text);
@@ -84,6 +101,7 @@ export class ChatCompletionsRoute {
       }
       log(200, out.usage);
       sse.end(out.end());
+      return out.usage;
     } catch (err) {
       const e = toPublicError(err, this.deps.redact);
       if (!sse.started) {
@@ -93,8 +111,28 @@ export class ChatCompletionsRoute {
       log(e.status, out.usage, e);
       // After the first byte: end with an OpenAI-style error event, never splice or hang.
       sse.end(`data: ${JSON.stringify(e.toBody())}\n\n`);
+      return out.usage;
     }
   }
+}
+
+type LogFn = (status: number, usage: Usage | undefined, error?: GatewayError) => void;
+
+/** Who answered and how: `x-cb-provider`, `x-cb-model`, `x-cb-attempts`, `x-cb-fallback`. */
+function setRouteHeaders(res: ServerResponse, r: Routed<unknown>): void {
+  if (res.headersSent) return; // a keep-alive comment already went out while the route was failing over
+  res.setHeader('x-cb-provider', r.candidate.provider.settings.name);
+  res.setHeader('x-cb-model', r.candidate.model.modelId); // upstream id (an Azure deployment for Azure)
+  res.setHeader('x-cb-attempts', String(r.attempts.length));
+  res.setHeader('x-cb-fallback', String(r.fallback));
+}
+
+/** The validated chat request plus the routing extensions (OpenRouter's and ours) from the same body. */
+export function parseRouteRequest(body: unknown): RouteRequest {
+  const request = parseChatRequest(body);
+  const ext = routingExtensionsSchema.safeParse(body);
+  if (!ext.success) throw ApiErrors.fromZod(ext.error, 'routing extension');
+  return { model: request.model, stream: request.stream === true, request, extensions: ext.data };
 }
 
 export function parseChatRequest(body: unknown): ChatRequest {

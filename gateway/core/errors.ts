@@ -27,6 +27,8 @@ export interface GatewayErrorInit {
   retryable?: boolean;
   /** Upstream asked us to wait this long before retrying. */
   retryAfterMs?: number;
+  /** Extra response headers that explain the failure (e.g. `x-cb-attempts`). */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -38,6 +40,7 @@ export class GatewayError extends Error {
   readonly provider: string | undefined;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly headers: Record<string, string> | undefined;
 
   constructor(init: GatewayErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -49,6 +52,7 @@ export class GatewayError extends Error {
     this.provider = init.provider;
     this.retryable = init.retryable ?? isRetryableStatus(init.status);
     this.retryAfterMs = init.retryAfterMs;
+    this.headers = init.headers;
   }
 
   static invalidRequest(message: string, param: string | null = null, code: string | null = null): GatewayError {

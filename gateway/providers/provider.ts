@@ -1,4 +1,5 @@
 import type { ChatModel, EmbeddingModel, ModelInfo, ProviderKind } from '../core/chat-model';
+import type { RateLimitSnapshot } from '../core/rate-limit';
 import type { UpstreamTimeouts } from '../http/upstream-client';
 
 /**
@@ -53,6 +54,8 @@ export interface Provider {
   embeddingModel(modelId: string): EmbeddingModel | undefined;
   /** Models offered; may ask the upstream (Ollama `/api/tags`). Never throws: an unreachable upstream lists its configured models. */
   listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  /** Rate-limit state from a response's headers (lower-case names); absent/undefined when the upstream sends none. */
+  readRateLimit?(headers: Record<string, string>): RateLimitSnapshot | undefined;
 }
 
 export function staticModelInfos(settings: ProviderSettings, ownedBy: string, created = 1_700_000_000): ModelInfo[] {

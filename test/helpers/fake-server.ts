@@ -23,6 +23,10 @@ export interface FakeReply {
   chunkDelayMs?: number;
   /** Streaming only: destroy the socket after this many chunks. */
   dropAfterChunks?: number;
+  /** Destroy the connection without answering (a connection reset). */
+  reset?: boolean;
+  /** Never answer (a hung upstream); the socket stays open until the caller gives up. */
+  hang?: boolean;
 }
 
 export interface RecordedRequest {
@@ -30,6 +34,8 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** When the request arrived (ms epoch). */
+  at: number;
   /** Set when the caller closed the connection before the fake finished its answer. */
   closedEarly?: boolean;
 }
@@ -66,7 +72,7 @@ export async function startFakeServer(handler: FakeHandler, port = 0): Promise<F
           body = raw;
         }
       }
-      const rec: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, at: Date.now() };
       requests.push(rec);
       res.on('close', () => {
         if (!res.writableFinished) rec.closedEarly = true;
@@ -74,7 +80,11 @@ export async function startFakeServer(handler: FakeHandler, port = 0): Promise<F
       const reply = queue.shift();
       const run = async (): Promise<void> => {
         if (reply?.delayMs) await sleep(reply.delayMs);
-        if (res.destroyed) return;
+        if (res.destroyed || reply?.hang) return;
+        if (reply?.reset) {
+          req.socket.destroy();
+          return;
+        }
         await handler(rec, res, reply);
       };
       run().catch((err: unknown) => {

@@ -2,6 +2,7 @@
 // Imports gateway/core, gateway/http and ../provider only.
 import { KeyRing, staticModelInfos, type Provider, type ProviderSettings } from '../provider';
 import { AnthropicChatModel } from './anthropic-chat-model';
+import { readAnthropicRateLimit } from './anthropic-rate-limit';
 
 export interface AnthropicProviderOptions {
   /** max_tokens sent when the request has none (default ANTHROPIC_DEFAULT_MAX_TOKENS = 4096). */
@@ -16,9 +17,11 @@ export function createAnthropicProvider(settings: ProviderSettings, options: Ant
     // Anthropic offers no embeddings API.
     embeddingModel: () => undefined,
     listModels: () => Promise.resolve(staticModelInfos(settings, 'anthropic')),
+    readRateLimit: (headers) => readAnthropicRateLimit(headers),
   };
 }
 
 export { AnthropicChatModel, ANTHROPIC_VERSION, messagesUrl } from './anthropic-chat-model';
 export { ANTHROPIC_DEFAULT_MAX_TOKENS, ANTHROPIC_MAX_TEMPERATURE, convertToAnthropicRequest } from './convert-to-anthropic-request';
 export { mapAnthropicFinishReason } from './map-anthropic-finish-reason';
+export { readAnthropicRateLimit } from './anthropic-rate-limit';

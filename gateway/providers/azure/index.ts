@@ -1,4 +1,4 @@
-import { OpenAIChatModel, type OpenAICompatibleEndpoint, OpenAIEmbeddingModel } from '../openai';
+import { OpenAIChatModel, type OpenAICompatibleEndpoint, OpenAIEmbeddingModel, readOpenAIRateLimit } from '../openai';
 import { KeyRing, type Provider, type ProviderSettings, staticModelInfos } from '../provider';
 
 /**
@@ -28,5 +28,6 @@ export function createAzureProvider(settings: ProviderSettings): Provider {
     chatModel: (model) => new OpenAIChatModel(deploymentOf(model), endpoint),
     embeddingModel: (model) => new OpenAIEmbeddingModel(deploymentOf(model), endpoint),
     listModels: () => Promise.resolve(staticModelInfos(settings, 'azure')),
+    readRateLimit: readOpenAIRateLimit,
   };
 }

@@ -1,9 +1,11 @@
 import { KeyRing, type Provider, type ProviderSettings, staticModelInfos } from '../provider';
 import { OpenAIChatModel, type OpenAICompatibleEndpoint } from './openai-chat-model';
 import { OpenAIEmbeddingModel } from './openai-embedding-model';
+import { readOpenAIRateLimit } from './openai-rate-limit';
 
 export { OpenAIChatModel, type OpenAICompatibleEndpoint } from './openai-chat-model';
 export { OpenAIEmbeddingModel } from './openai-embedding-model';
+export { parseOpenAIDuration, readOpenAIRateLimit } from './openai-rate-limit';
 
 /** OpenAI itself and any OpenAI-compatible endpoint (`kind: custom`): `{baseUrl}/chat/completions`, Bearer auth. */
 export function createOpenAIProvider(settings: ProviderSettings): Provider {
@@ -25,5 +27,6 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
     chatModel: (modelId) => new OpenAIChatModel(modelId, endpoint),
     embeddingModel: (modelId) => new OpenAIEmbeddingModel(modelId, endpoint),
     listModels: () => Promise.resolve(staticModelInfos(settings, ownedBy)),
+    readRateLimit: readOpenAIRateLimit,
   };
 }
