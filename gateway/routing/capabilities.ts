@@ -1,4 +1,5 @@
-import { type ChatRequest, requestedMaxTokens, textOf } from '../core/chat-request';
+import type { ChatRequest } from '../core/chat-request';
+import { estimateTokens } from '../limits/estimate-tokens';
 import type { Capabilities } from './routing-config';
 
 /**
@@ -46,29 +47,12 @@ export function capabilitiesOf(ref: string, overrides: Record<string, Capabiliti
 
 /**
  * What a request certainly needs: tools when it defines tools, vision when a message carries an image,
- * json_schema when it asks for a json_schema response. `estimatedTokens` ≈ message text / 4 + the max tokens
- * asked for (a rough context-window check, not a billing figure).
+ * json_schema when it asks for a json_schema response. `estimatedTokens` is the limiter's pre-call estimate
+ * (a rough context-window check, not a billing figure).
  */
 export function requiredCapabilities(request: ChatRequest): Capabilities & { estimatedTokens: number } {
-  let chars = 0;
-  let vision = false;
-  for (const m of request.messages) {
-    if (m.role === 'user' && Array.isArray(m.content)) {
-      for (const part of m.content) {
-        if (part.type === 'text') chars += part.text.length;
-        else if (part.type === 'image_url') vision = true;
-      }
-    } else if (m.role === 'assistant') {
-      chars += textOf(m.content).length;
-      for (const tc of m.tool_calls ?? []) chars += tc.function.name.length + tc.function.arguments.length;
-    } else {
-      chars += textOf(m.content).length;
-    }
-  }
-  for (const t of request.tools ?? []) chars += JSON.stringify(t.function).length;
-  const need: Capabilities & { estimatedTokens: number } = {
-    estimatedTokens: Math.ceil(chars / 4) + (requestedMaxTokens(request) ?? 0),
-  };
+  const vision = request.messages.some((m) => m.role === 'user' && Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url'));
+  const need: Capabilities & { estimatedTokens: number } = { estimatedTokens: estimateTokens(request) };
   if ((request.tools?.length ?? 0) > 0) need.tools = true;
   if (vision) need.vision = true;
   if (request.response_format?.type === 'json_schema') need.json_schema = true;

@@ -1,5 +1,5 @@
 import type { CallOptions, ChatStream } from '../core/chat-model';
-import type { ChatResult, StreamPart } from '../core/chat-result';
+import type { ChatResult, StreamPart, Usage } from '../core/chat-result';
 import { GatewayError } from '../core/errors';
 import { backoffDelay, sleep as realSleep } from './backoff';
 import { type Clock, systemClock } from './clock';
@@ -10,6 +10,7 @@ import { type Candidate, planRoute, type RoutePlan, type RouteRequest } from './
 import type { RoutingConfig } from './routing-config';
 import type { RoundRobinState } from './strategies';
 import type { PriceTable } from '../usage/price-table';
+import { estimateTokens } from '../limits/estimate-tokens';
 
 /**
  * The executor: runs one request over its route plan. Per attempt it takes a candidate whose circuit allows
@@ -42,6 +43,7 @@ export interface Routed<T> {
 /** Optional per-key ceilings (configured rpm/tpm per provider key). */
 export interface KeyLimiter {
   admitKey(provider: string, keyIndex: number, estimatedTokens: number): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+  settleKey(provider: string, keyIndex: number, estimatedTokens: number, actualTokens: number): Promise<void>;
 }
 
 export interface RouterDeps {
@@ -61,8 +63,17 @@ export interface RouterDeps {
 export interface RouteCallOptions {
   signal: AbortSignal;
   requestId?: string;
-  /** Token estimate for per-key ceilings. */
-  estimatedTokens?: number;
+}
+
+interface AttemptResult<T> {
+  value: T;
+  headers?: Record<string, string>;
+  latencyMs: number;
+  ttftMs?: number;
+  /** Known usage (non-streaming), to correct per-key token ceilings. */
+  usage?: Usage;
+  /** Streams: success/failure is recorded when the stream ends, not at the first part. */
+  deferVerdict?: boolean;
 }
 
 type Outcome = 'fatal' | 'aborted' | 'key-auth' | 'key-rate' | 'missing' | 'retryable';
@@ -85,7 +96,7 @@ export class Router {
     return this.run(req, opts, async (c, call) => {
       const started = this.clock.now();
       const result = await c.model.generate(req.request, call);
-      return { value: result, headers: result.headers, latencyMs: this.clock.now() - started };
+      return { value: result, headers: result.headers, usage: result.usage, latencyMs: this.clock.now() - started };
     });
   }
 
@@ -117,7 +128,7 @@ export class Router {
   private async run<T>(
     req: RouteRequest,
     opts: RouteCallOptions,
-    call: (c: Candidate, options: CallOptions, ref: string) => Promise<{ value: T; headers?: Record<string, string>; latencyMs: number; ttftMs?: number; deferVerdict?: boolean }>,
+    call: (c: Candidate, options: CallOptions, ref: string) => Promise<AttemptResult<T>>,
   ): Promise<Routed<T>> {
     const cfg = this.deps.config();
     const plan = await this.plan(req);
@@ -131,6 +142,7 @@ export class Router {
     let allRateLimited = true;
     /** Why candidates were skipped without a call: keys rate-limited, or every key rejected (401/403). */
     const blocked = { rateLimited: false, authRejected: false };
+    let estimate: number | undefined; // computed once, only when some provider key has configured ceilings
 
     for (let round = 0; ; round++) {
       let earliest = Number.POSITIVE_INFINITY;
@@ -161,8 +173,10 @@ export class Router {
             if (at !== undefined) earliest = Math.min(earliest, at);
             break;
           }
-          if (this.deps.keyLimiter && key.index >= 0) {
-            const ok = await this.deps.keyLimiter.admitKey(c.provider.settings.name, key.index, opts.estimatedTokens ?? 0);
+          const limiter = c.provider.settings.rateLimits && key.index >= 0 ? this.deps.keyLimiter : undefined;
+          if (limiter) {
+            estimate ??= estimateTokens(req.request);
+            const ok = await limiter.admitKey(c.provider.settings.name, key.index, estimate);
             if (!ok.ok) {
               this.deps.health.release(c.ref);
               pool?.markRateLimited(key.index, ok.retryAfterMs, 'configured per-key ceiling');
@@ -175,6 +189,7 @@ export class Router {
             attempts.push({ ref: c.ref, provider: c.provider.settings.name, keyIndex: key.index, status: 200, ms: this.clock.now() - started });
             if (!r.deferVerdict) this.deps.health.recordSuccess(c.ref, { latencyMs: r.latencyMs, ttftMs: r.ttftMs });
             if (key.index >= 0) pool?.recordSuccess(key.index, r.headers ? c.provider.readRateLimit?.(r.headers) : undefined);
+            if (limiter && estimate !== undefined && r.usage) void limiter.settleKey(c.provider.settings.name, key.index, estimate, r.usage.totalTokens);
             return { value: r.value, candidate: c, plan, attempts, fallback: c.ref !== candidates[0]?.ref };
           } catch (err) {
             const e = err instanceof GatewayError ? err : new GatewayError({ status: 502, message: `${c.provider.settings.name}: ${(err as Error)?.message ?? 'call failed'}`, provider: c.provider.settings.name, cause: err });
@@ -208,7 +223,10 @@ export class Router {
                 if (key.index >= 0) pool?.recordFailure(key.index);
                 if (e.retryAfterMs !== undefined && cfg.retry.use_retry_after) {
                   if (e.retryAfterMs > cfg.retry.max_retry_after_ms) gone.add(c.ref);
-                  else notBefore.set(c.ref, this.clock.now() + e.retryAfterMs);
+                  else {
+                    notBefore.set(c.ref, this.clock.now() + e.retryAfterMs);
+                    earliest = Math.min(earliest, this.clock.now() + e.retryAfterMs);
+                  }
                 }
                 break;
             }
