@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { GatewayError } from '../gateway/core/errors';
-import type { RateLimiter } from '../gateway/limits';
+import type { RateLimiter } from '../gateway/limits/rate-limiter';
 import { ApiErrors } from './api-error';
 import type { createTokenCheck } from './middleware/auth';
 import { sendError } from './middleware/error-handler';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { createLogger, createRedactor } from '../config/logger';
-import { createRateLimiter } from '../gateway/limits';
+import type * as RateLimiterModule from '../gateway/limits/rate-limiter';
 import { RoutingSource } from '../config/routing-source';
 import { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 import { createApp } from './app';
@@ -34,7 +34,11 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const redact = createRedactor([...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens]);
   const checkToken = createTokenCheck(config.server.apiTokens);
   const providerLimits = config.providers.flatMap((p) => (p.rateLimits ? [{ provider: p.name, keys: p.apiKeys.length, ...p.rateLimits }] : []));
-  const limiter = createRateLimiter({ limits: config.routing.rate_limits, providerLimits, redisUrl: config.redisUrl, keyPrefix: config.rateLimitPrefix, logger });
+  const limits = config.routing.rate_limits;
+  const anyLimit = providerLimits.length > 0 || [limits.per_caller, limits.global].some((l) => l.rpm !== undefined || l.tpm !== undefined);
+  // Loaded only when some limit is configured: a gateway without limits never pays for it (memory, hot path).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const limiter = anyLimit ? (require('../gateway/limits/rate-limiter') as typeof RateLimiterModule).createRateLimiter({ limits, providerLimits, redisUrl: config.redisUrl, keyPrefix: config.rateLimitPrefix, logger }) : undefined;
   const routing = new RoutingSource(config.routing, config.configFile, process.env, logger);
   routing.watch();
   const runtime = opts.runtime ?? new GatewayRuntime(config.providers, routing.get, { keyLimiter: limiter });
@@ -44,7 +48,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => {
-      void limiter.close();
+      void limiter?.close();
       reject(err);
     });
     server.listen(config.server.port, config.server.host, () => {
@@ -73,7 +77,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
       routing.close();
       server.close(() => {
         clearTimeout(timer);
-        void limiter.close().then(resolve);
+        void (limiter?.close() ?? Promise.resolve()).then(resolve);
       });
       server.closeIdleConnections();
     });

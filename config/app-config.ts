@@ -1,5 +1,6 @@
 import type { ProviderSettings } from '../gateway/providers/provider';
 import type { RoutingConfig } from '../gateway/routing/routing-config';
+import type { HookConfig } from './config-file';
 
 /** The whole validated configuration, built once at start-up by `loadConfig()` (config/load-config.ts). */
 export interface AppConfig {
@@ -39,6 +40,8 @@ export interface AppConfig {
   providers: ProviderSettings[];
   /** The `routing:` section of CB_CONFIG (defaults when absent); CB_RATE_LIMIT_RPM/TPM fill per-caller limits. */
   routing: RoutingConfig;
+  /** The `hooks:` section of CB_CONFIG: external triggers of pipelines (POST /v1/hooks/<name>); {} when absent. */
+  hooks: Record<string, HookConfig>;
   /** The config file, when one is used (watched for routing changes). */
   configFile: string | undefined;
   /** `REDIS_URL`: shared state (rate limits) across API processes; unset → in-process. */

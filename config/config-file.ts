@@ -38,9 +38,20 @@ export const fileProviderSchema = z.strictObject({
 });
 export type FileProvider = z.infer<typeof fileProviderSchema>;
 
+/** `hooks.<name>`: POST /v1/hooks/<name> starts `workflow` with initial data mapped from the request (dotted paths). */
+export const hookSchema = z.strictObject({
+  workflow: z.string().min(1),
+  /** initialData field → dotted path into `{ payload, headers, query }` (e.g. `payload.meta.title`). */
+  map: z.record(z.string(), z.string().min(1)).default({}),
+  /** Env variable holding a secret: requests must carry it as `x-cb-hook-token` or sign the body (`x-cb-signature: sha256=<hex HMAC>`). */
+  secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+});
+export type HookConfig = z.infer<typeof hookSchema>;
+
 export const configFileSchema = z.looseObject({
   providers: z.array(fileProviderSchema).optional(),
   routing: routingConfigSchema.optional(),
+  hooks: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"'), hookSchema).optional(),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

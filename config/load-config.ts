@@ -99,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     providers,
     routing: withEnvLimits(file?.routing ?? DEFAULT_ROUTING, e),
+    hooks: file?.hooks ?? {},
     configFile: e.CB_CONFIG ? path.resolve(e.CB_CONFIG) : undefined,
     redisUrl: e.REDIS_URL,
     rateLimitPrefix: e.CB_RATE_LIMIT_PREFIX,

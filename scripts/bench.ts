@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { routingPhase } from './bench-routing';
 import { autocannon, formatProfile, type LoadResult, liveChildren, newestProfile, post, readRssMb, sampleRss, sequentialLatency, stats, target, ttftRun } from './bench-measure';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -212,6 +213,25 @@ async function main(o: BenchOptions): Promise<void> {
   const afterLoadMb = readRssMb(pid) ?? NaN;
   await Promise.all([direct.client.close(), gateway.client.close()]);
 
+  log(`routing: 1 provider × 1 key vs 3 providers × 2 keys (load_balanced), c=${o.connections}`);
+  const routing = await routingPhase({
+    upstreamUrl,
+    singleGatewayUrl: gatewayUrl,
+    baseEnv: gwEnv,
+    body: BODY,
+    connections: o.connections,
+    durationS: o.c50S,
+    warmupS: o.warmupS,
+    rounds: o.rounds,
+    log,
+    startGateway: async (env) => {
+      const child = await startChild('gateway-routed', [gatewayMain], env, /API on (http:\/\/[^\s]+)/, 30_000);
+      const url = child.match[1] ?? '';
+      await waitHealthy(url, 15_000);
+      return { url, stop: () => stopChild(child.child, 15_000) };
+    },
+  });
+
   const ratio = c50.gateway.rps / c50.direct.rps;
   const addedP50 = c1.gateway.p50 - c1.direct.p50;
   const addedP99 = c1.gateway.p99 - c1.direct.p99;
@@ -221,6 +241,7 @@ async function main(o: BenchOptions): Promise<void> {
     { name: 'c=1 added p50', value: r2(addedP50, 3), unit: 'ms', target: '<= 0.3 ms', pass: addedP50 <= 0.3 },
     { name: 'added TTFT p50', value: r2(addedTtft, 3), unit: 'ms', target: '<= 1 ms', pass: addedTtft <= 1 },
     { name: 'idle RSS', value: r2(idleMb, 1), unit: 'MB', target: '<= 80 MB', pass: idleMb <= 80 },
+    { name: 'routing 3×2 / single RPS', value: r2(routing.ratio * 100, 1), unit: '%', target: '>= 95 %', pass: routing.ratio >= 0.95 },
   ];
   const results = {
     generatedAt: new Date().toISOString(),
@@ -232,10 +253,11 @@ async function main(o: BenchOptions): Promise<void> {
     c50: { connections: o.connections, durationS: o.c50S, direct: c50.direct, gateway: c50.gateway, ratio: r2(ratio, 4), runs },
     c1: { direct: c1.direct, gateway: c1.gateway, addedP50Ms: r2(addedP50, 4), addedP99Ms: r2(addedP99, 4) },
     ttft: { direct: ttft.direct, gateway: ttft.gateway, addedP50Ms: r2(addedTtft, 4), addedP99Ms: r2(ttft.gateway.p99 - ttft.direct.p99, 4), streamTotal },
+    routing: { single: routing.single, routed: routing.routed, ratio: r2(routing.ratio, 4), runs: routing.runs },
     rssMb: { idle: r2(idleMb, 1), idleAfterFirstRequests: r2(idleAfterFirstMb, 1), peakUnderLoad: r2(peakMb, 1), afterLoad: r2(afterLoadMb, 1) },
     targets,
   };
-  printTable(o, results, c1, c50, ttft, { idleMb, idleAfterFirstMb, peakMb });
+  printTable(o, results, c1, c50, ttft, { idleMb, idleAfterFirstMb, peakMb }, routing);
   mkdirSync(path.dirname(o.out), { recursive: true });
   writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
   log(`results written to ${path.relative(process.cwd(), o.out)}`);
@@ -250,7 +272,7 @@ async function main(o: BenchOptions): Promise<void> {
 }
 
 type S = ReturnType<typeof stats>;
-function printTable(o: BenchOptions, res: { targets: Array<{ name: string; value: number; unit: string; target: string; pass: boolean }> }, c1: Record<'direct' | 'gateway', S>, c50: Record<'direct' | 'gateway', LoadResult>, ttft: Record<'direct' | 'gateway', S>, rss: { idleMb: number; idleAfterFirstMb: number; peakMb: number }): void {
+function printTable(o: BenchOptions, res: { targets: Array<{ name: string; value: number; unit: string; target: string; pass: boolean }> }, c1: Record<'direct' | 'gateway', S>, c50: Record<'direct' | 'gateway', LoadResult>, ttft: Record<'direct' | 'gateway', S>, rss: { idleMb: number; idleAfterFirstMb: number; peakMb: number }, routing: { single: LoadResult; routed: LoadResult; ratio: number }): void {
   const f = (n: number, d = 3): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const row = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart(12))).join(' ');
   const pf = (i: number): string => {
@@ -273,6 +295,8 @@ function printTable(o: BenchOptions, res: { targets: Array<{ name: string; value
     row(['gateway RSS idle (MB)', '', f(rss.idleMb, 1), '', pf(3)]),
     row(['gateway RSS after 1st req (MB)', '', f(rss.idleAfterFirstMb, 1)]),
     row([`gateway RSS peak c=${o.connections} (MB)`, '', f(rss.peakMb, 1)]),
+    row(['', '1 prov × 1 key', '3 prov × 2 keys', 'routed/single']),
+    row([`routing c=${o.connections} RPS`, f(routing.single.rps, 0), f(routing.routed.rps, 0), `${f(routing.ratio * 100, 1)} %`, pf(4)]),
     '',
   ];
   const errs = c50.gateway.non2xx + c50.gateway.errors + c50.gateway.timeouts + c50.direct.non2xx + c50.direct.errors + c50.direct.timeouts;

@@ -17,13 +17,21 @@ export interface UpstreamTimeouts {
 
 export const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connectMs: 10_000, headersMs: 120_000, bodyMs: 120_000 };
 
-const agent = new Agent({
-  keepAliveTimeout: 30_000,
-  keepAliveMaxTimeout: 600_000,
-  connections: 256,
-  pipelining: 1,
-  connect: { timeout: DEFAULT_TIMEOUTS.connectMs },
-});
+function createAgent(connectMs: number): Agent {
+  return new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, pipelining: 1, connect: { timeout: connectMs } });
+}
+
+let agent = createAgent(DEFAULT_TIMEOUTS.connectMs);
+let agentConnectMs = DEFAULT_TIMEOUTS.connectMs;
+
+/** Sets the TCP/TLS connect timeout of the shared pool (`routing.timeouts.connect_ms`; read at start-up). */
+export function configureUpstream(opts: { connectMs: number }): void {
+  if (opts.connectMs === agentConnectMs) return;
+  const old = agent;
+  agent = createAgent(opts.connectMs);
+  agentConnectMs = opts.connectMs;
+  void old.close().catch(() => undefined);
+}
 
 export interface UpstreamRequest {
   provider: string;

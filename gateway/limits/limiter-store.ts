@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type * as IoRedis from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 
 /** What the limiter logs (a pino logger fits). */
@@ -53,6 +53,9 @@ export function redisStore(url: string, logger: LimiterLogger, opts: RedisStoreO
     lastWarn = now;
     logger.warn(`Rate limits: Redis unavailable (${why}); counting in this process only until it is back`);
   };
+  // Loaded only when Redis is configured: an in-process gateway never pays for the client (memory).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Redis } = require('ioredis') as typeof IoRedis;
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -1,3 +1,4 @@
+import { configureUpstream } from '../http/upstream-client';
 import type { ProviderSettings } from '../providers/provider';
 import { PriceTable } from '../usage/price-table';
 import { type Clock, systemClock } from './clock';
@@ -34,6 +35,7 @@ export class GatewayRuntime {
     opts: { clock?: Clock; keyLimiter?: KeyLimiter; registry?: ModelRegistry; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
   ) {
     const clock = opts.clock ?? systemClock;
+    configureUpstream({ connectMs: routing().timeouts.connect_ms });
     this.registry = opts.registry ?? ModelRegistry.fromSettings([...providers]);
     this.health = new HealthTracker(() => this.routing().circuit_breaker, clock);
     this.keyPools = new Map(providers.map((p) => [p.name, new KeyPool(p.name, p.apiKeys, p.keyWeights, clock)]));
