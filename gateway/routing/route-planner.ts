@@ -62,14 +62,41 @@ interface Planned extends Candidate {
   weight: number;
 }
 
+/** Resolved route pools per model name, per routing config (a reload starts afresh). Failures are not kept. */
+const poolCache = new WeakMap<RoutingConfig, Map<string, Promise<{ base: BasePool; resolved: { candidates: Planned[]; firstError?: unknown } }>>>();
+
+function cachedPool(model: string, deps: PlannerDeps): Promise<{ base: BasePool; resolved: { candidates: Planned[]; firstError?: unknown } }> {
+  let byModel = poolCache.get(deps.config);
+  if (!byModel) poolCache.set(deps.config, (byModel = new Map()));
+  const hit = byModel.get(model);
+  if (hit) return hit;
+  const pool = (async () => {
+    const base = await basePool(model, deps);
+    return { base, resolved: await resolveAll(base.refs, deps.registry, base.route) };
+  })();
+  if (byModel.size >= 1_000) byModel.clear();
+  byModel.set(model, pool);
+  const cache = byModel;
+  pool.then(
+    (p) => p.resolved.firstError !== undefined && cache.delete(model),
+    () => cache.delete(model),
+  );
+  return pool;
+}
+
 export async function planRoute(input: RouteRequest, deps: PlannerDeps): Promise<RoutePlan> {
   const { config, registry } = deps;
   const ext = input.extensions;
-  const base = await basePool(input.model, deps);
+  const { base, resolved } = await cachedPool(input.model, deps);
   const route = base.route;
-  const resolved = await resolveAll(base.refs, registry, route);
   if (resolved.candidates.length === 0) throw resolved.firstError ?? registry404(registry, input.model);
-  let list: Planned[] = resolved.candidates;
+  let list: Planned[] = [...resolved.candidates];
+  // The common case — a plain model, no configured route, no request extensions — has nothing to filter or order.
+  if (list.length === 1 && route === undefined && Object.keys(ext).length === 0) {
+    const only = list[0] as Planned;
+    const note = base.kind === undefined ? '' : ` (${base.kind})`;
+    return { candidates: [{ ref: only.ref, provider: only.provider, modelId: only.modelId, model: only.model }], strategy: base.strategy, allowFallbacks: true, reason: `route ${input.model}: ${base.strategy} over 1${note}` };
+  }
 
   for (const [param, names] of [['models', ext.models], ['circuit_breaker.fallback_models', ext.circuit_breaker?.fallback_models]] as const) {
     for (const [i, name] of (names ?? []).entries()) {
@@ -116,11 +143,13 @@ export async function planRoute(input: RouteRequest, deps: PlannerDeps): Promise
   }
 
   // Capabilities: certain needs always; everything (incl. context size) under model_specific.
-  const need = requiredCapabilities(input.request);
-  const certain = { tools: need.tools, vision: need.vision };
-  const wanted = strategy === 'model_specific' ? { ...need, ...trueOnly(route?.require) } : certain;
-  const capable = list.filter((c) => satisfies(capabilitiesOf(c.ref, config.capabilities), wanted));
-  if (capable.length > 0) list = capable;
+  if (list.length > 1) {
+    const need = requiredCapabilities(input.request);
+    const certain = { tools: need.tools, vision: need.vision };
+    const wanted = strategy === 'model_specific' ? { ...need, ...trueOnly(route?.require) } : certain;
+    const capable = list.filter((c) => satisfies(capabilitiesOf(c.ref, config.capabilities), wanted));
+    if (capable.length > 0) list = capable;
+  }
 
   // Order: the strategy over the route's own pool, then the caller's fallbacks, then provider preferences.
   const targets = [route?.performance_target, ext.circuit_breaker?.max_latency_ms].filter((v): v is number => v !== undefined);
