@@ -12,6 +12,8 @@ import { healthHandler, readyHandler } from './rest/health';
 import { getModelHandler, listModelsHandler } from './rest/models';
 import { providersHandler } from './rest/providers';
 import { requireTemporal, type TemporalAccess } from './temporal-access';
+import type { PipelineApi } from '../pipelines/pipeline-api';
+import { workflowRoutes, hookRoutes } from './rest/workflows';
 
 export interface AppDeps {
   config: AppConfig;
@@ -23,6 +25,8 @@ export interface AppDeps {
   /** Scrubs configured secrets from any text that leaves the process. */
   redact: (text: string) => string;
   checkToken: ReturnType<typeof createTokenCheck>;
+  /** Pipeline services (workflow definitions, instances, SSE, hooks); routes are absent without them. */
+  pipelines?: PipelineApi;
 }
 
 /**
@@ -38,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestId());
   app.get('/health', healthHandler());
+  if (deps.pipelines) for (const base of ['/v1', '/api/v1']) app.use(base, hookRoutes(deps.pipelines, temporal, deps.checkToken, config.server.bodyLimit));
   app.use(bearerAuth(deps.checkToken));
   // Any content type is read as JSON: some clients omit the header; a bad body is a 400, not a silent {}.
   app.use(express.json({ limit: config.server.bodyLimit, type: () => true, strict: false }));
@@ -52,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
     requireTemporal(temporal),
     temporalPingHandler({ temporal, taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, uiUrl: config.temporal.uiUrl }),
   );
+  if (deps.pipelines) v1.use(workflowRoutes(deps.pipelines, temporal, config.server.sseKeepAliveMs));
   app.use('/v1', v1);
   app.use('/api/v1', v1); // OpenRouter-style base URLs work unchanged.
 

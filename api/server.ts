@@ -11,6 +11,8 @@ import { createTokenCheck } from './middleware/auth';
 import { createRequestListener, parseByteSize } from './request-listener';
 import { ChatCompletionsRoute } from './rest/chat-completions';
 import type { TemporalAccess } from './temporal-access';
+import type { PipelineApi } from '../pipelines/pipeline-api';
+import { openPipelineApi } from '../pipelines/open-pipeline-api';
 
 export interface ApiServer {
   url: string;
@@ -25,6 +27,8 @@ export interface StartApiOptions {
   logger?: Logger;
   /** The routing runtime; built from `config` when absent. */
   runtime?: GatewayRuntime;
+  /** The pipeline services; opened from `config` when absent. */
+  pipelines?: PipelineApi;
 }
 
 export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> {
@@ -42,13 +46,15 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const routing = new RoutingSource(config.routing, config.configFile, process.env, logger);
   routing.watch();
   const runtime = opts.runtime ?? new GatewayRuntime(config.providers, routing.get, { keyLimiter: limiter });
-  const app = createApp({ config, runtime, temporal, logger, redact, checkToken, draining: () => draining });
+  const pipelines = opts.pipelines ?? (await openPipelineApi({ config, temporal, logger }));
+  const app = createApp({ config, runtime, temporal, logger, redact, checkToken, draining: () => draining, pipelines });
   const chat = new ChatCompletionsRoute({ router: runtime.router, logger, redact, sseKeepAliveMs: config.server.sseKeepAliveMs });
   const listener = createRequestListener({ app, chat, checkToken, bodyLimitBytes: parseByteSize(config.server.bodyLimit), logger, redact, limiter });
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => {
       void limiter?.close();
+      void pipelines.close();
       reject(err);
     });
     server.listen(config.server.port, config.server.host, () => {
@@ -77,7 +83,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
       routing.close();
       server.close(() => {
         clearTimeout(timer);
-        void (limiter?.close() ?? Promise.resolve()).then(resolve);
+        void Promise.all([limiter?.close(), pipelines.close()]).then(() => resolve());
       });
       server.closeIdleConnections();
     });

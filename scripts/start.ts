@@ -13,7 +13,9 @@ import { loadConfig, loadDotEnv } from '../config/load-config';
 import { createLogger } from '../config/logger';
 import { TemporalClientManager } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../temporal/pipeline/search-attributes';
 import { ensureTemporalCli } from '../temporal/temporal-cli';
+import { createWorkerPipelineDeps, type WorkerPipelineDeps } from '../workers/pipeline-deps';
 import { connectNativeWithRetry, installWorkerRuntime } from '../workers/runtime';
 import { createWorker } from '../workers/worker';
 
@@ -23,6 +25,7 @@ interface Running {
   nativeConnection?: NativeConnection;
   worker?: Worker;
   workerRun?: Promise<void>;
+  pipelineDeps?: WorkerPipelineDeps;
   api?: ApiServer;
 }
 
@@ -102,6 +105,7 @@ async function startAll(config: AppConfig, logger: Logger, running: Running, sig
       port: config.temporal.devPort,
       uiPort: config.temporal.uiPort,
       namespace: config.temporal.namespace,
+      searchAttributes: PIPELINE_SEARCH_ATTRIBUTE_TYPES,
     });
     address = running.devServer.address;
     signal.throwIfAborted();
@@ -110,12 +114,13 @@ async function startAll(config: AppConfig, logger: Logger, running: Running, sig
   running.manager = new TemporalClientManager({ address, namespace: config.temporal.namespace, logger });
   running.manager.start();
 
+  running.pipelineDeps = await createWorkerPipelineDeps(config, logger);
   running.nativeConnection = await connectNativeWithRetry({ address, logger, signal });
   running.worker = await createWorker({
     connection: running.nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ logger }),
+    activities: createActivities({ logger, pipeline: running.pipelineDeps.pipeline }),
   });
   // Run it even if a stop came in meanwhile: a created-but-never-run worker pins its connection open.
   running.workerRun = running.worker.run();
@@ -143,6 +148,7 @@ async function stopAll(running: Running, logger: Logger): Promise<void> {
     });
   }
   if (running.nativeConnection) await step('the worker connection', () => running.nativeConnection!.close());
+  if (running.pipelineDeps) await step('the pipeline services', () => running.pipelineDeps!.close());
   if (running.manager) await step('the Temporal client', () => running.manager!.close());
   if (running.devServer) await step('the Temporal dev server', () => running.devServer!.stop());
   logger.info('Stopped');

@@ -5,6 +5,7 @@
 import { createActivities } from '../activities';
 import { loadConfig, loadDotEnv } from '../config/load-config';
 import { createLogger } from '../config/logger';
+import { createWorkerPipelineDeps } from './pipeline-deps';
 import { connectNativeWithRetry, installWorkerRuntime } from './runtime';
 import { createWorker } from './worker';
 
@@ -30,13 +31,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const pipelineDeps = await createWorkerPipelineDeps(config, logger);
   const connection = await connectNativeWithRetry({ address, logger, signal: abort.signal });
   try {
     const worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ logger }),
+      activities: createActivities({ logger, pipeline: pipelineDeps.pipeline }),
     });
     stop = () => {
       try {
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     logger.info('Worker stopped');
   } finally {
     await connection.close();
+    await pipelineDeps.close();
   }
 }
 

@@ -2,6 +2,7 @@
  * Worker factory: bundles the workflow code once per process and creates a Worker on a connection.
  */
 import { bundleWorkflowCode, DefaultLogger, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 
 export interface CreateWorkerOptions {
@@ -13,6 +14,11 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** Passed through to the Worker (tests use e.g. maxCachedWorkflows: 0). */
   maxCachedWorkflows?: number;
+  /**
+   * Longest gap between two heartbeats sent to the server (they are throttled): bounds how late an activity
+   * learns it was cancelled. Default 5 s.
+   */
+  maxHeartbeatThrottleInterval?: Duration;
 }
 
 /** Path of workflows/index.(ts|js): the .ts under jest/ts sources, the .js under dist/. */
@@ -40,6 +46,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     activities: options.activities,
     workflowBundle: options.workflowBundle ?? (await getWorkflowBundle()),
+    maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval ?? '5 seconds',
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }

@@ -14,3 +14,5 @@ const { ping } = proxyActivities<Activities>({
 export async function pingWorkflow(name: string): Promise<string> {
   return await ping(name);
 }
+
+export { pipelineWorkflow, pipelineSignal, pipelineStateQuery } from './pipeline-workflow';

@@ -62,12 +62,15 @@ interface Planned extends Candidate {
   weight: number;
 }
 
-/** Resolved route pools per model name, per routing config (a reload starts afresh). Failures are not kept. */
-const poolCache = new WeakMap<RoutingConfig, Map<string, Promise<{ base: BasePool; resolved: { candidates: Planned[]; firstError?: unknown } }>>>();
+type Pool = { base: BasePool; resolved: { candidates: Planned[]; firstError?: unknown } };
+/** Resolved route pools per registry, routing config (a reload starts afresh) and model name. Failures are not kept. */
+const poolCache = new WeakMap<ModelRegistry, WeakMap<RoutingConfig, Map<string, Promise<Pool>>>>();
 
-function cachedPool(model: string, deps: PlannerDeps): Promise<{ base: BasePool; resolved: { candidates: Planned[]; firstError?: unknown } }> {
-  let byModel = poolCache.get(deps.config);
-  if (!byModel) poolCache.set(deps.config, (byModel = new Map()));
+function cachedPool(model: string, deps: PlannerDeps): Promise<Pool> {
+  let byConfig = poolCache.get(deps.registry);
+  if (!byConfig) poolCache.set(deps.registry, (byConfig = new WeakMap()));
+  let byModel = byConfig.get(deps.config);
+  if (!byModel) byConfig.set(deps.config, (byModel = new Map()));
   const hit = byModel.get(model);
   if (hit) return hit;
   const pool = (async () => {
@@ -228,11 +231,15 @@ function hasPool(route: ModelRoute): boolean {
 }
 
 /** `auto` and friends without a configured group: the first chat model of each non-demo provider. */
+/** The first chat model of every real provider; in demo mode (no real provider at all) the demo echo model. */
 function defaultGroup(registry: ModelRegistry): string[] {
-  return registry.providers.flatMap((p) => {
+  const real = registry.providers.flatMap((p) => {
     const first = p.settings.models[0];
     return p.settings.kind === 'demo' || first === undefined ? [] : [`${p.settings.name}/${first}`];
   });
+  if (real.length > 0) return real;
+  const demo = registry.providers.find((p) => p.settings.kind === 'demo');
+  return demo && demo.settings.models[0] !== undefined ? [`${demo.settings.name}/${demo.settings.models[0]}`] : [];
 }
 
 async function resolveAll(refs: readonly string[], registry: ModelRegistry, route: ModelRoute | undefined): Promise<{ candidates: Planned[]; firstError?: unknown }> {

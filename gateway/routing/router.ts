@@ -281,7 +281,8 @@ export class Router {
     blocked: { rateLimited: boolean; authRejected: boolean },
   ): never {
     const now = this.clock.now();
-    const retryAfterMs = Number.isFinite(earliest) ? Math.max(1_000, earliest - now) : this.deps.config().circuit_breaker.cooldown_ms;
+    // When to come back: the earliest moment a candidate is usable again, else what the upstream asked for, else a cooldown.
+    const retryAfterMs = Number.isFinite(earliest) ? Math.max(1_000, earliest - now) : (last?.retryAfterMs ?? this.deps.config().circuit_breaker.cooldown_ms);
     const tried = [...new Set(attempts.map((a) => `${a.ref} (${a.status})`))].join(', ');
     const headers = { 'x-cb-attempts': String(attempts.length) };
     // Every call was refused for credentials: that is the answer (a configuration problem), not an outage.

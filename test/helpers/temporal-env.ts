@@ -33,7 +33,7 @@ export function quietTemporalRuntime(): void {
 }
 
 export async function createTemporalTestEnv(
-  options: { persistent?: boolean; started?: boolean } = {},
+  options: { persistent?: boolean; started?: boolean; /** name → type, e.g. { CbDefinition: 'Keyword' } */ searchAttributes?: Record<string, string> } = {},
 ): Promise<TemporalTestEnv> {
   quietTemporalRuntime();
   const cliPath = await ensureTemporalCli();
@@ -57,6 +57,7 @@ export async function createTemporalTestEnv(
         headless: true,
         startTimeoutMs: 90_000,
         ...(dbFilename ? { dbFilename } : {}),
+        ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
       });
     },
     async stop() {

@@ -113,12 +113,15 @@ describe('virtual models', () => {
     expect(refs(q)).toEqual(['openai/gpt-4o-mini', 'custom/my-llama']);
   });
 
-  test('the demo family is never added implicitly', async () => {
-    const demo = ModelRegistry.fromSettings(loadConfig({}).providers);
+  test('the demo family is used implicitly only in demo mode (no real provider at all)', async () => {
     const s = setup();
-    const err = await failure(planRoute({ model: 'auto', stream: false, request: userRequest('auto'), extensions: {} }, { registry: demo, ...s }));
-    expect(err.status).toBe(404);
-    const named = await planRoute({ model: 'demo/echo', stream: false, request: userRequest('demo/echo'), extensions: {} }, { registry: demo, ...s });
+    const demoOnly = ModelRegistry.fromSettings(loadConfig({}).providers);
+    const auto = await planRoute({ model: 'auto', stream: false, request: userRequest('auto'), extensions: {} }, { registry: demoOnly, ...s });
+    expect(auto.candidates.map((c) => c.ref)).toEqual(['demo/echo']);
+    const mixed = ModelRegistry.fromSettings(loadConfig({ CB_DEMO: 'true', OPENAI_API_KEY: 'k' }).providers);
+    const real = await planRoute({ model: 'auto', stream: false, request: userRequest('auto'), extensions: {} }, { registry: mixed, ...s });
+    expect(real.candidates.map((c) => c.ref)).toEqual(['openai/gpt-4o']);
+    const named = await planRoute({ model: 'demo/echo', stream: false, request: userRequest('demo/echo'), extensions: {} }, { registry: mixed, ...s });
     expect(named.candidates.map((c) => c.ref)).toEqual(['demo/echo']);
   });
 });

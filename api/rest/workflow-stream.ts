@@ -1,0 +1,37 @@
+import type { Request, Response } from 'express';
+import { openInstanceFeed } from '../../pipelines/instance-events';
+import type { PipelineApi } from '../../pipelines/pipeline-api';
+import { SseResponse } from './sse-response';
+import { intParam } from './workflows/request-helpers';
+
+/**
+ * `GET /v1/workflow-instances/:id/stream`: the instance's events as SSE — `id: <seq>`, `event: <TYPE>`,
+ * `data: <event JSON>` — so EventSource clients can `addEventListener('AGENT_CONTENT', …)` and resume with
+ * Last-Event-ID (or `?after=<seq>`). Replays what was missed, follows live, sends keep-alive comments, and
+ * ends with `event: end` (`{status}`) after COMPLETION / FAILED or when the run closed otherwise.
+ */
+export function workflowStreamHandler(deps: { pipelines: PipelineApi; keepAliveMs: number }) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const lastId = req.get('last-event-id');
+    const afterSeq = intParam(lastId !== undefined && lastId !== '' ? lastId : req.query.after, lastId ? 'Last-Event-ID' : 'after') ?? -1;
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    // Throws (404 unknown instance, 503 Temporal down) before any byte of the stream is written.
+    const feed = await openInstanceFeed({ service: deps.pipelines.service, events: deps.pipelines.events, instanceId: String(req.params.id), afterSeq, signal: abort.signal });
+    const sse = new SseResponse(res, deps.keepAliveMs);
+    try {
+      await sse.write('retry: 2000\n\n');
+      for await (const item of feed) {
+        if (item.kind === 'event') {
+          const e = item.event;
+          await sse.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+        } else {
+          await sse.write(`event: end\ndata: ${JSON.stringify({ status: item.status })}\n\n`);
+        }
+        if (abort.signal.aborted) break;
+      }
+    } finally {
+      sse.end();
+    }
+  };
+}

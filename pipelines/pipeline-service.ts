@@ -1,0 +1,232 @@
+/**
+ * The pipeline service: start, inspect, list, signal and cancel pipeline instances, and the definition
+ * catalogue. Transport-free (no Express): the REST routes call it, and so can GraphQL. Errors are
+ * GatewayErrors (404 unknown definition/instance, 400 invalid initial data naming the field, 409 signalling
+ * or cancelling a finished run); TemporalUnavailableError (→ 503) comes from `temporal.getClient()`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { z } from 'zod';
+import { detailView, memoFor, readMemo, statusClause, statusFromTemporal, summaryOf, type DescribeFacts, type InstanceDetail, type InstanceLinks, type InstanceSummary } from './instance-view';
+import { isNotFound, PipelineErrors } from './pipeline-errors';
+import { pipelineSearchAttributes, visibilityLiteral } from '../temporal/pipeline/search-attributes';
+import {
+  PIPELINE_SIGNAL,
+  PIPELINE_STATE_QUERY,
+  PIPELINE_WORKFLOW,
+  SEARCH_ATTRIBUTES,
+  type JsonObject,
+  type PipelineDefinition,
+  type PipelineInput,
+  type PipelineSignalPayload,
+  type PipelineState,
+  type UsageTotals,
+} from '../temporal/pipeline/types';
+
+/** What the service needs of the definition store (pipelines/definition-store.ts). */
+export interface DefinitionCatalog {
+  list(): Promise<unknown[]>;
+  get(id: string, version?: number): Promise<PipelineDefinition | undefined>;
+  /** Validates, compiles and stores a new version; throws a 400 GatewayError (or ZodError) when invalid. */
+  save(source: unknown): Promise<PipelineDefinition>;
+}
+
+/** Checks initial data against the definition's schema: the data (defaults applied) or the first bad field. */
+export type InitialDataCheck = (def: PipelineDefinition, data: unknown) => { ok: true; data: JsonObject } | { ok: false; field: string | null; message: string };
+
+export interface PipelineServiceDeps {
+  temporal: { getClient(): Client | Promise<Client> };
+  definitions: DefinitionCatalog;
+  checkInitialData: InitialDataCheck;
+  /** Billed usage of an instance (the usage ledger), when there is one. */
+  billedUsage?: (instanceId: string) => Promise<UsageTotals | undefined>;
+  taskQueue: string;
+  namespace: string;
+  uiUrl: string;
+  /** How long a state query may take before describe() answers instead; default 5000 ms. */
+  queryTimeoutMs?: number;
+}
+
+export const signalPayloadSchema = z.strictObject({
+  type: z.enum(['approve', 'reject', 'input']),
+  signal: z.string().min(1).optional(),
+  data: z.record(z.string(), z.json()).optional(),
+  comment: z.string().max(10_000).optional(),
+});
+
+export interface ListFilter {
+  status?: string;
+  /** Definition id. */
+  workflowId?: string;
+  caller?: string;
+  limit?: number;
+}
+
+/** `baseUrl` makes streamUrl absolute (the API's public origin); without it streamUrl is a path. */
+export interface LinkOptions {
+  baseUrl?: string;
+}
+
+export class PipelineService {
+  constructor(private readonly deps: PipelineServiceDeps) {}
+
+  links(id: string, opts: LinkOptions = {}): InstanceLinks {
+    const d = this.deps;
+    return {
+      streamUrl: `${opts.baseUrl ?? ''}/v1/workflow-instances/${encodeURIComponent(id)}/stream`,
+      temporalUiUrl: `${d.uiUrl}/namespaces/${encodeURIComponent(d.namespace)}/workflows/${encodeURIComponent(id)}`,
+    };
+  }
+
+  // ---- definitions ------------------------------------------------------------------------------------
+
+  listDefinitions(): Promise<unknown[]> {
+    return this.deps.definitions.list();
+  }
+
+  async getDefinition(id: string, version?: number): Promise<PipelineDefinition> {
+    const def = await this.deps.definitions.get(id, version);
+    if (!def) throw PipelineErrors.unknownDefinition(id, version);
+    return def;
+  }
+
+  saveDefinition(source: unknown): Promise<PipelineDefinition> {
+    return this.deps.definitions.save(source);
+  }
+
+  // ---- instances ----------------------------------------------------------------------------------------
+
+  async startInstance(definitionId: string, initialData: unknown, caller: string, opts: { version?: number } & LinkOptions = {}): Promise<InstanceSummary> {
+    const definition = await this.getDefinition(definitionId, opts.version);
+    const checked = this.deps.checkInitialData(definition, initialData ?? {});
+    if (!checked.ok) throw PipelineErrors.invalidInitialData(checked.message, checked.field);
+    const id = `pl-${definition.id}-${randomBytes(6).toString('hex')}`;
+    const input: PipelineInput = { definition, initialData: checked.data, caller };
+    const client = await this.deps.temporal.getClient();
+    await client.workflow.start(PIPELINE_WORKFLOW, {
+      taskQueue: this.deps.taskQueue,
+      workflowId: id,
+      args: [input],
+      memo: { ...memoFor(definition, caller) },
+      typedSearchAttributes: pipelineSearchAttributes(definition.id, caller, id),
+    });
+    return {
+      id,
+      workflowId: definition.id,
+      version: definition.version,
+      status: 'running',
+      currentPlace: definition.initial,
+      agents: definition.agents.map((a) => ({ id: a.id, role: a.role, status: 'pending' as const })),
+      ...this.links(id, opts),
+    };
+  }
+
+  /** The instance from its state query; describe() alone (with a message saying why) when no worker answers. */
+  async getInstance(id: string, opts: LinkOptions = {}): Promise<InstanceDetail> {
+    const client = await this.deps.temporal.getClient();
+    const { handle, facts } = await this.describe(client, id);
+    let state: PipelineState | undefined;
+    let message: string | undefined;
+    try {
+      state = await this.queryState(client, handle);
+    } catch (err) {
+      message =
+        `The state query was not answered (${err instanceof Error ? err.message : String(err)}); is a worker polling task queue ` +
+        `'${this.deps.taskQueue}'? Status and links below come from Temporal's own record of the run.`;
+    }
+    const detail = detailView(facts, this.links(id, opts), state);
+    if (message) detail.message = message;
+    const billed = await this.deps.billedUsage?.(id).catch(() => undefined);
+    if (billed) detail.billed = billed;
+    return detail;
+  }
+
+  /** The instance's coarse state (events included) or undefined when no worker answers the query. */
+  async tryState(id: string): Promise<{ state: PipelineState | undefined; closed: boolean }> {
+    const client = await this.deps.temporal.getClient();
+    const { handle, facts } = await this.describe(client, id);
+    const state = await this.queryState(client, handle).catch(() => undefined);
+    return { state, closed: statusFromTemporal(facts.status) !== 'running' };
+  }
+
+  /** Pipeline status per Temporal (no worker needed). */
+  async status(id: string): Promise<{ status: string; closed: boolean }> {
+    const client = await this.deps.temporal.getClient();
+    const { facts } = await this.describe(client, id);
+    const status = statusFromTemporal(facts.status);
+    return { status, closed: status !== 'running' };
+  }
+
+  async listInstances(filter: ListFilter = {}, opts: LinkOptions = {}): Promise<InstanceSummary[]> {
+    const clauses = [`WorkflowType = ${visibilityLiteral(PIPELINE_WORKFLOW)}`];
+    if (filter.workflowId) clauses.push(`${SEARCH_ATTRIBUTES.definition} = ${visibilityLiteral(filter.workflowId)}`);
+    if (filter.caller) clauses.push(`${SEARCH_ATTRIBUTES.caller} = ${visibilityLiteral(filter.caller)}`);
+    if (filter.status) {
+      const c = statusClause(filter.status);
+      if (!c) throw PipelineErrors.invalid(`Invalid 'status': expected one of running, waiting, completed, failed, cancelled`, 'status');
+      clauses.push(c);
+    }
+    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
+    const client = await this.deps.temporal.getClient();
+    const out: InstanceSummary[] = [];
+    for await (const info of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(limit, 100) })) {
+      const memo = readMemo(info.memo);
+      const facts: DescribeFacts = { id: info.workflowId, status: info.status.name, memo, ...(info.startTime ? { startTime: info.startTime } : {}), ...(info.closeTime ? { closeTime: info.closeTime } : {}) };
+      const summary = summaryOf(detailView(facts, this.links(info.workflowId, opts), undefined));
+      out.push({ ...summary, currentPlace: null });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async signal(id: string, payload: unknown): Promise<{ id: string; accepted: true; signal: PipelineSignalPayload }> {
+    const parsed = signalPayloadSchema.safeParse(payload ?? {});
+    if (!parsed.success) throw PipelineErrors.fromZod(parsed.error, 'signal');
+    const client = await this.deps.temporal.getClient();
+    const { handle, facts } = await this.describe(client, id);
+    const status = statusFromTemporal(facts.status);
+    if (status !== 'running') throw PipelineErrors.finished(id, status, 'signal');
+    const signal = parsed.data as PipelineSignalPayload;
+    try {
+      await handle.signal(PIPELINE_SIGNAL, signal);
+    } catch (err) {
+      if (isNotFound(err)) throw PipelineErrors.finished(id, 'finished', 'signal');
+      throw err;
+    }
+    return { id, accepted: true, signal };
+  }
+
+  async cancel(id: string): Promise<{ id: string; status: string; cancelRequested: true }> {
+    const client = await this.deps.temporal.getClient();
+    const { handle, facts } = await this.describe(client, id);
+    const status = statusFromTemporal(facts.status);
+    if (status !== 'running') throw PipelineErrors.finished(id, status, 'cancel');
+    try {
+      await handle.cancel();
+    } catch (err) {
+      if (isNotFound(err)) throw PipelineErrors.finished(id, 'finished', 'cancel');
+      throw err;
+    }
+    return { id, status: 'cancelling', cancelRequested: true };
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------
+
+  private async describe(client: Client, id: string): Promise<{ handle: WorkflowHandle; facts: DescribeFacts }> {
+    const handle = client.workflow.getHandle(id);
+    try {
+      const d = await handle.describe();
+      if (d.type !== PIPELINE_WORKFLOW) throw PipelineErrors.unknownInstance(id);
+      const facts: DescribeFacts = { id, status: d.status.name, memo: readMemo(d.memo), startTime: d.startTime, ...(d.closeTime ? { closeTime: d.closeTime } : {}) };
+      return { handle, facts };
+    } catch (err) {
+      if (isNotFound(err)) throw PipelineErrors.unknownInstance(id);
+      throw err;
+    }
+  }
+
+  private queryState(client: Client, handle: WorkflowHandle): Promise<PipelineState> {
+    const deadline = Date.now() + (this.deps.queryTimeoutMs ?? 5_000);
+    return client.withDeadline(deadline, () => handle.query<PipelineState>(PIPELINE_STATE_QUERY));
+  }
+}
