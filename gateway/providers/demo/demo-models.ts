@@ -10,6 +10,9 @@ import { GatewayError } from '../../core/errors';
  * - echo: answers "Echo: <last user text>", streamed word by word.
  * - tool-caller: when tools are offered (and tool_choice is not none) calls one with `{}`; after a tool
  *   result, answers with what the tool returned.
+ * - JSON mode (`response_format` json_object / json_schema): answers a JSON object — for json_object an
+ *   approving review-shaped object (`{echo, approved: true, score: 10, feedback}`), so the built-in pipelines'
+ *   review gates pass offline; for json_schema a minimal instance of the schema.
  */
 const WORD_DELAY_MS = 15;
 
@@ -64,12 +67,18 @@ export class DemoChatModel implements ChatModel {
       const name = typeof choice === 'object' ? choice.function.name : (tools[0]?.function.name ?? 'tool');
       return { text: '', toolCall: { id: `call_demo_${Date.now().toString(36)}`, name, arguments: '{}' }, promptTokens, completionTokens: 5 };
     }
+    const userText = textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content as never);
+    const format = request.response_format;
     const text =
       last?.role === 'tool'
         ? `The tool returned: ${textOf(last.content)}`
-        : `Echo: ${textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content as never)}`;
+        : format?.type === 'json_object'
+          ? JSON.stringify({ echo: userText.slice(0, 200), approved: true, score: 10, feedback: 'demo model: no real review' })
+          : format?.type === 'json_schema'
+            ? JSON.stringify(instanceOf(format.json_schema.schema ?? { type: 'object' }))
+            : `Echo: ${userText}`;
     const max = request.max_completion_tokens ?? request.max_tokens ?? undefined;
-    const clipped = max !== undefined ? text.split(/(?<= )/).slice(0, max).join('') : text;
+    const clipped = max !== undefined && format === undefined ? text.split(/(?<= )/).slice(0, max).join('') : text;
     return { text: clipped, promptTokens, completionTokens: estimateTokens(clipped) };
   }
 }
@@ -91,6 +100,32 @@ export class DemoEmbeddingModel implements EmbeddingModel {
       data: texts.map((t, index) => ({ index, embedding: hashVector(t, dims) })),
       usage: { promptTokens: texts.reduce((n, t) => n + estimateTokens(t), 0), totalTokens: texts.reduce((n, t) => n + estimateTokens(t), 0) },
     });
+  }
+}
+
+/** A minimal value that satisfies a JSON schema (required properties, first enum value, type defaults). */
+function instanceOf(schema: unknown): unknown {
+  const s = (typeof schema === 'object' && schema !== null ? schema : {}) as Record<string, unknown>;
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  if (s.const !== undefined) return s.const;
+  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  switch (type) {
+    case 'string':
+      return 'demo';
+    case 'integer':
+    case 'number':
+      return typeof s.minimum === 'number' ? s.minimum : 1;
+    case 'boolean':
+      return true;
+    case 'array':
+      return [];
+    case 'null':
+      return null;
+    default: {
+      const props = (s.properties ?? {}) as Record<string, unknown>;
+      const required = Array.isArray(s.required) ? (s.required as string[]) : Object.keys(props);
+      return Object.fromEntries(required.map((k) => [k, instanceOf(props[k])]));
+    }
   }
 }
 
