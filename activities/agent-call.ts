@@ -3,9 +3,9 @@
  * names, error classification into Temporal failures, and JSON output parsing.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { ChatRequest } from '../gateway/core/chat-request';
+import type { ChatRequest, Tool } from '../gateway/core/chat-request';
 import { GatewayError } from '../gateway/core/errors';
-import type { AgentSpec, JsonValue } from '../temporal/pipeline/types';
+import type { AgentSpec, FunctionSpec, JsonObject, JsonValue } from '../temporal/pipeline/types';
 
 export interface AgentMessage {
   role: 'system' | 'user';
@@ -24,10 +24,38 @@ export function agentModel(agent: AgentSpec): string {
   return (agent.strategy && STRATEGY_MODELS[agent.strategy]) || 'auto';
 }
 
-export function agentRequest(agent: AgentSpec, messages: readonly AgentMessage[]): ChatRequest {
+/** Upstream calls (rounds) of one agent turn with tools: a round that still answers with tool calls after this many fails the turn. */
+export const MAX_TOOL_ROUNDS = 5;
+
+/** An agent's tool functions as OpenAI `tools`: the function id is the tool name. */
+export function agentTools(fns: readonly FunctionSpec[]): Tool[] {
+  return fns.map((f) => ({
+    type: 'function' as const,
+    function: { name: f.id, ...(f.description !== undefined ? { description: f.description } : {}), parameters: f.parameters ?? { type: 'object' } },
+  }));
+}
+
+/**
+ * A tool call's JSON arguments merged over the function's rendered `with` (the model's keys win). Answers an
+ * error text for the model instead when the arguments are not a JSON object.
+ */
+export function toolInput(rendered: JsonObject, argumentsJson: string): { ok: true; input: JsonObject } | { ok: false; error: string } {
+  if (argumentsJson.trim() === '') return { ok: true, input: { ...rendered } };
+  let args: unknown;
+  try {
+    args = JSON.parse(argumentsJson) as unknown;
+  } catch {
+    return { ok: false, error: 'the tool call arguments are not valid JSON' };
+  }
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) return { ok: false, error: 'the tool call arguments must be a JSON object' };
+  return { ok: true, input: { ...rendered, ...(args as JsonObject) } };
+}
+
+export function agentRequest(agent: AgentSpec, messages: readonly AgentMessage[], tools: readonly FunctionSpec[] = []): ChatRequest {
   return {
     model: agentModel(agent),
     messages: messages.map((m) => ({ role: m.role, content: m.content })),
+    ...(tools.length > 0 ? { tools: agentTools(tools) } : {}),
     stream: true,
     stream_options: { include_usage: true },
     ...(agent.temperature !== undefined ? { temperature: agent.temperature } : {}),

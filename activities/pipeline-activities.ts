@@ -5,14 +5,17 @@
  */
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { Usage } from '../gateway/core/chat-result';
+import type { ChatMessage, ChatRequest } from '../gateway/core/chat-request';
+import type { ResultToolCall, Usage } from '../gateway/core/chat-result';
 import type { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 import type { EventLog, PipelineEventInput } from '../pipelines/event-log';
 import type { UsageEntry, UsageLedger } from '../pipelines/usage-ledger';
-import type { JsonValue, PipelineEvent, UsageTotals } from '../temporal/pipeline/types';
-import { agentRequest, parseJsonOutput, toActivityFailure } from './agent-call';
+import type { PipelineData } from '../temporal/pipeline/data-path';
+import type { AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineEvent, UsageTotals } from '../temporal/pipeline/types';
+import { agentRequest, MAX_TOOL_ROUNDS, parseJsonOutput, toActivityFailure, toolInput } from './agent-call';
 import { renderWith } from './functions/render-with';
 import type { FunctionRegistry } from './functions/function-registry';
+import type { PipelineFunction } from './functions/function-types';
 import { allowlistedFetch } from './functions/http-request';
 import type { AgentCallInput, AgentCallResult, FunctionCallInput, FunctionCallResult } from './pipeline-activity-types';
 
@@ -75,6 +78,26 @@ function totals(usage: Usage | undefined, costUsd: number): UsageTotals {
   return { promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0, totalTokens: usage?.totalTokens ?? 0, costUsd };
 }
 
+function sumTotals(a: UsageTotals, b: UsageTotals): UsageTotals {
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+    costUsd: a.costUsd + b.costUsd,
+  };
+}
+
+/** What one upstream call of an agent turn answered. */
+interface ModelRound {
+  text: string;
+  toolCalls: ResultToolCall[];
+  usage: UsageTotals;
+  provider: string;
+  model: string;
+  routerAttempts: number;
+  fallback: boolean;
+}
+
 export function createPipelineActivities(deps: PipelineActivityDeps) {
   const now = deps.now ?? Date.now;
 
@@ -97,26 +120,26 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     }
   }
 
-  async function callAgent(input: AgentCallInput): Promise<AgentCallResult> {
+  /** One upstream call of an agent turn, streamed: text deltas go to the log live, tool calls are collected. */
+  async function streamRound(agent: AgentSpec, step: string, request: ChatRequest, requestId: string, pub: Publisher): Promise<ModelRound> {
     const ctx = Context.current();
     const info = activityInfo();
-    const { agent, step, instanceId } = input;
-    const pub = new Publisher(deps, instanceId);
-    if (info.attempt > 1) await pub.coarseEvent({ type: 'RETRY', step, attempt: info.attempt, reason: `agent '${agent.id}': attempt ${info.attempt - 1} failed or timed out` });
-    await pub.coarseEvent({ type: 'AGENT_THINKING', agentId: agent.id, step });
-    ctx.heartbeat({ attempt: info.attempt });
-
-    const request = agentRequest(agent, input.messages);
     let text = '';
     let usage: Usage | undefined;
+    const calls = new Map<number, ResultToolCall>();
     let routed;
     try {
-      routed = await deps.runtime.router.stream({ model: request.model, stream: true, request, extensions: {} }, { signal: ctx.cancellationSignal, requestId: `${instanceId}:${info.activityId}` });
+      routed = await deps.runtime.router.stream({ model: request.model, stream: true, request, extensions: {} }, { signal: ctx.cancellationSignal, requestId });
       for await (const part of routed.value) {
         if (part.type === 'text-delta' && part.choice === 0 && part.delta !== '') {
           text += part.delta;
           pub.delta({ type: 'AGENT_CONTENT', agentId: agent.id, step, delta: part.delta });
           ctx.heartbeat({ attempt: info.attempt, chars: text.length });
+        } else if (part.type === 'tool-call-start' && part.choice === 0) {
+          calls.set(part.index, { id: part.id, name: part.name, arguments: calls.get(part.index)?.arguments ?? '' });
+        } else if (part.type === 'tool-call-delta' && part.choice === 0) {
+          const c = calls.get(part.index) ?? { id: `call_${part.index}`, name: '', arguments: '' };
+          calls.set(part.index, { ...c, arguments: c.arguments + part.argumentsDelta });
         } else if (part.type === 'usage') usage = part.usage;
       }
     } catch (err) {
@@ -126,26 +149,75 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     }
     await pub.flush();
     if (ctx.cancellationSignal.aborted) throw cancelled(ctx);
-
     const candidate = routed.candidate;
-    const provider = candidate.provider.settings.name;
-    const model = candidate.model.modelId;
     const cost = usage ? (deps.runtime.prices.cost(candidate.ref, usage) ?? 0) : 0;
-    const stepUsage = totals(usage, cost);
-    const wf = info.workflowExecution;
-    await recordUsage({
-      key: `${wf?.workflowId ?? instanceId}:${wf?.runId ?? '-'}:${info.activityId}`,
-      instanceId,
-      step,
-      agentId: agent.id,
-      provider,
-      model,
-      ...stepUsage,
-      attempt: info.attempt,
-      at: new Date(now()).toISOString(),
-    });
+    return {
+      text,
+      toolCalls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c),
+      usage: totals(usage, cost),
+      provider: candidate.provider.settings.name,
+      model: candidate.model.modelId,
+      routerAttempts: routed.attempts.length,
+      fallback: routed.fallback,
+    };
+  }
 
-    const output: JsonValue = agent.output === 'json' ? parseJsonOutput(text, agent.id) : text;
+  /**
+   * One agent turn. With tools, a bounded loop: while the model answers with tool calls (at most
+   * MAX_TOOL_ROUNDS upstream calls), each call runs its function (as runFunction does, with the model's
+   * arguments merged over the rendered `with`; FUNCTION_* events published) and the results go back as `tool`
+   * messages. Every upstream call is one ledger entry (key per round); usage sums over the rounds.
+   */
+  async function callAgent(input: AgentCallInput): Promise<AgentCallResult> {
+    const ctx = Context.current();
+    const info = activityInfo();
+    const { agent, step, instanceId } = input;
+    const tools = input.tools ?? [];
+    const data = input.data ?? { input: {}, outputs: {} };
+    const pub = new Publisher(deps, instanceId);
+    if (info.attempt > 1) await pub.coarseEvent({ type: 'RETRY', step, attempt: info.attempt, reason: `agent '${agent.id}': attempt ${info.attempt - 1} failed or timed out` });
+    await pub.coarseEvent({ type: 'AGENT_THINKING', agentId: agent.id, step });
+    ctx.heartbeat({ attempt: info.attempt });
+
+    const request = agentRequest(agent, input.messages, tools);
+    const messages: ChatMessage[] = [...request.messages];
+    const wf = info.workflowExecution;
+    const ledgerKey = `${wf?.workflowId ?? instanceId}:${wf?.runId ?? '-'}:${info.activityId}`;
+    let stepUsage: UsageTotals = { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
+    let routerAttempts = 0;
+    let fallback = false;
+    let last: ModelRound;
+    for (let round = 1; ; round++) {
+      // Round 1 keeps the key (and request id) a turn without tools has always had.
+      const suffix = round === 1 ? '' : `:${round}`;
+      last = await streamRound(agent, step, { ...request, messages: [...messages] }, `${instanceId}:${info.activityId}${suffix}`, pub);
+      await recordUsage({
+        key: `${ledgerKey}${suffix}`,
+        instanceId,
+        step,
+        agentId: agent.id,
+        provider: last.provider,
+        model: last.model,
+        ...last.usage,
+        attempt: info.attempt,
+        at: new Date(now()).toISOString(),
+      });
+      stepUsage = sumTotals(stepUsage, last.usage);
+      routerAttempts += last.routerAttempts;
+      fallback ||= last.fallback;
+      if (last.toolCalls.length === 0 || tools.length === 0) break;
+      if (round >= MAX_TOOL_ROUNDS) {
+        throw ApplicationFailure.nonRetryable(`agent '${agent.id}': the model still called tools after ${MAX_TOOL_ROUNDS} rounds`, 'ToolLoopLimit');
+      }
+      messages.push({ role: 'assistant', content: last.text === '' ? null : last.text, tool_calls: last.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) });
+      for (const call of last.toolCalls) {
+        messages.push({ role: 'tool', tool_call_id: call.id, content: await runTool(call, tools, { agentId: agent.id, step, instanceId, data }, pub) });
+        ctx.heartbeat({ attempt: info.attempt, round });
+      }
+    }
+
+    const { provider, model } = last;
+    const output: JsonValue = agent.output === 'json' ? parseJsonOutput(last.text, agent.id) : last.text;
     await pub.coarseEvent({ type: 'AGENT_COMPLETED', agentId: agent.id, step, output, usage: stepUsage, provider, model });
     return {
       output,
@@ -153,39 +225,62 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       provider,
       model,
       attempt: info.attempt,
-      routerAttempts: routed.attempts.length,
-      fallback: routed.fallback,
+      routerAttempts,
+      fallback,
       events: pub.coarse,
       lastSeq: pub.lastSeq,
     };
   }
 
-  async function runFunction(input: FunctionCallInput): Promise<FunctionCallResult> {
-    const ctx = Context.current();
-    const info = activityInfo();
-    const { fn: spec, step, instanceId } = input;
+  /** One tool call of an agent turn → the `tool` message content (JSON text). A call the model got wrong is answered with `{error}`. */
+  async function runTool(call: ResultToolCall, tools: readonly FunctionSpec[], at: { agentId: string; step: string; instanceId: string; data: PipelineData }, pub: Publisher): Promise<string> {
+    const spec = tools.find((f) => f.id === call.name);
+    if (!spec) return JSON.stringify({ error: `unknown tool '${call.name}' (tools: ${tools.map((f) => f.id).join(', ')})` });
+    const fn = lookupFunction(spec);
+    const rendered = renderWith(spec.with ?? {}, at.data, fn.rawKeys ?? [], `tool '${spec.id}' of agent '${at.agentId}'`);
+    const args = toolInput(rendered, call.arguments);
+    if (!args.ok) return JSON.stringify({ error: `tool '${spec.id}': ${args.error}` });
+    await pub.coarseEvent({ type: 'FUNCTION_EXECUTING', functionId: spec.id, step: at.step, progress: 0 });
+    const output = await executeFunction(spec, fn, args.input, at);
+    await pub.coarseEvent({ type: 'FUNCTION_COMPLETED', functionId: spec.id, step: at.step, output });
+    return JSON.stringify(output);
+  }
+
+  function lookupFunction(spec: FunctionSpec): PipelineFunction {
     const fn = deps.functions.get(spec.uses);
     if (!fn) throw ApplicationFailure.nonRetryable(`function '${spec.id}': no function named '${spec.uses}' (known: ${deps.functions.names().join(', ')})`, 'NotFound');
-    const pub = new Publisher(deps, instanceId);
-    if (info.attempt > 1) await pub.coarseEvent({ type: 'RETRY', step, attempt: info.attempt, reason: `function '${spec.id}': attempt ${info.attempt - 1} failed` });
-    await pub.coarseEvent({ type: 'FUNCTION_EXECUTING', functionId: spec.id, step, progress: 0 });
-    const withInput = renderWith(spec.with ?? {}, input.data, fn.rawKeys ?? [], `function '${spec.id}'`);
-    let output: JsonValue;
+    return fn;
+  }
+
+  /** Runs a function with its (rendered) input: the one path of function steps and agent tools. */
+  async function executeFunction(spec: FunctionSpec, fn: PipelineFunction, withInput: JsonObject, at: { step: string; instanceId: string; data: PipelineData }): Promise<JsonValue> {
+    const ctx = Context.current();
     try {
       const result = await fn.run(withInput, {
-        instanceId,
-        step,
-        data: input.data,
+        instanceId: at.instanceId,
+        step: at.step,
+        data: at.data,
         signal: ctx.cancellationSignal,
         heartbeat: (progress) => ctx.heartbeat(progress),
         fetch: allowlistedFetch(deps.functions.config, ctx.cancellationSignal),
       });
-      output = result === undefined ? null : (JSON.parse(JSON.stringify(result)) as JsonValue);
+      return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as JsonValue);
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw cancelled(ctx);
       if (err instanceof ApplicationFailure) throw err;
       throw ApplicationFailure.create({ message: `function '${spec.id}' (${spec.uses}): ${(err as Error)?.message ?? String(err)}`, type: 'FunctionError', cause: err instanceof Error ? err : undefined });
     }
+  }
+
+  async function runFunction(input: FunctionCallInput): Promise<FunctionCallResult> {
+    const info = activityInfo();
+    const { fn: spec, step, instanceId } = input;
+    const fn = lookupFunction(spec);
+    const pub = new Publisher(deps, instanceId);
+    if (info.attempt > 1) await pub.coarseEvent({ type: 'RETRY', step, attempt: info.attempt, reason: `function '${spec.id}': attempt ${info.attempt - 1} failed` });
+    await pub.coarseEvent({ type: 'FUNCTION_EXECUTING', functionId: spec.id, step, progress: 0 });
+    const withInput = renderWith(spec.with ?? {}, input.data, fn.rawKeys ?? [], `function '${spec.id}'`);
+    const output = await executeFunction(spec, fn, withInput, { step, instanceId, data: input.data });
     await pub.coarseEvent({ type: 'FUNCTION_COMPLETED', functionId: spec.id, step, output });
     return { output, attempt: info.attempt, events: pub.coarse, lastSeq: pub.lastSeq };
   }

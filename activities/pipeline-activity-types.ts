@@ -20,6 +20,10 @@ export interface AgentCallInput {
   agent: AgentSpec;
   /** The rendered prompts (system, user). */
   messages: AgentMessage[];
+  /** Only when the agent has `tools`: their function specs (in the agent's order) … */
+  tools?: FunctionSpec[];
+  /** … and the pipeline data their `with` templates render against. */
+  data?: { input: JsonObject; outputs: JsonObject };
 }
 
 export interface AgentCallResult extends PublishedEvents {

@@ -28,6 +28,7 @@ import { renderTemplate } from '../temporal/pipeline/templates';
 import {
   type Action,
   type AgentSpec,
+  type FunctionSpec,
   type JsonObject,
   PIPELINE_SIGNAL,
   PIPELINE_STATE_QUERY,
@@ -99,7 +100,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       const messages = renderPrompts(agent, data, t.id);
       state.agents[agent.id] = { ...state.agents[agent.id], status: 'running' };
       try {
-        const r = await agents.callAgent({ instanceId: run.instanceId, step: t.id, agent, messages });
+        const tools = agentTools(def, agent, t.id);
+        const r = await agents.callAgent({ instanceId: run.instanceId, step: t.id, agent, messages, ...(tools ? { tools, data } : {}) });
         run.adopt(r);
         run.addUsage(r.usage);
         state.data.outputs[action.output ?? agent.id] = r.output;
@@ -197,6 +199,16 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     await CancellationScope.nonCancellable(publish).catch(() => undefined);
     throw failure ?? err;
   }
+}
+
+/** The function specs of an agent's tools (none: undefined, and the activity input stays as it always was). */
+function agentTools(def: PipelineDefinition, agent: AgentSpec, step: string): FunctionSpec[] | undefined {
+  if (!agent.tools || agent.tools.length === 0) return undefined;
+  return agent.tools.map((id) => {
+    const spec = def.functions.find((f) => f.id === id);
+    if (!spec) throw ApplicationFailure.nonRetryable(`step '${step}' (agent '${agent.id}'): unknown tool function '${id}'`, 'InvalidDefinition');
+    return spec;
+  });
 }
 
 /** The agent's system and user messages; a missing required placeholder fails the step, naming it. */

@@ -86,6 +86,7 @@ function compileAgents(src: DefinitionSource, c: Checker): AgentSpec[] {
     if (a.temperature !== undefined) spec.temperature = a.temperature;
     if (a.max_tokens !== undefined) spec.max_tokens = a.max_tokens;
     if (a.output !== undefined) spec.output = a.output;
+    if (a.tools !== undefined && a.tools.length > 0) spec.tools = [...a.tools];
     return spec;
   });
 }
@@ -99,7 +100,21 @@ function compileFunctions(src: DefinitionSource, c: Checker): FunctionSpec[] {
     seen.add(f.id);
     const spec: FunctionSpec = { id: f.id, uses: f.uses ?? f.id };
     if (f.with !== undefined) spec.with = f.with as JsonObject;
+    if (f.description !== undefined) spec.description = f.description;
+    if (f.parameters !== undefined) spec.parameters = f.parameters as JsonObject;
     return spec;
+  });
+}
+
+/** Every `agents[i].tools[j]` names a function of the definition, at most once per agent. */
+function checkAgentTools(src: DefinitionSource, functions: ReadonlySet<string>, c: Checker): void {
+  src.agents.forEach((a, i) => {
+    (a.tools ?? []).forEach((t, j) => {
+      const at = `agents[${i}].tools[${j}]`;
+      if (!functions.has(t)) c.add(at, `unknown function "${t}"${functions.size ? ` (functions: ${[...functions].join(', ')})` : ' (the definition declares no functions)'}`);
+      else if (a.tools?.indexOf(t) !== j) c.add(at, `duplicate tool "${t}"`);
+      else if (t.length > 64) c.add(at, `"${t}": a tool name (the function id) has at most 64 characters`);
+    });
   });
 }
 
@@ -343,6 +358,7 @@ export function checkDefinition(input: unknown, opts: CompileOptions = {}): Comp
   const functions = compileFunctions(src, c);
   const rules = compileRules(src, c);
   const refs: Refs = { agents: new Set(agents.map((a) => a.id)), functions: new Set(functions.map((f) => f.id)), c };
+  checkAgentTools(src, refs.functions, c);
   const fullKeys = (['states', 'initial', 'terminal', 'transitions'] as const).filter((k) => src[k] !== undefined);
   let machine: Machine | undefined;
   if (src.steps && fullKeys.length > 0) c.add('steps', `give either steps (short form) or states/initial/terminal/transitions (full form), not both (found ${fullKeys.join(', ')})`);

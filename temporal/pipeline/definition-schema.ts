@@ -78,6 +78,7 @@ const agentSchema = z
     temperature: z.number().min(0).max(2).optional(),
     max_tokens: z.int().positive().optional(),
     output: z.enum(['text', 'json']).optional().describe('json: the answer is parsed as a JSON object and stored as such'),
+    tools: z.array(name).optional().describe('ids of functions (from `functions`) the model may call as tools during its turn'),
   })
   .meta({ id: 'Agent' });
 
@@ -86,6 +87,8 @@ const functionSchema = z
     id: name,
     uses: name.optional().describe('built-in (http_request, extract_text, json_transform, template) or a registered function; default: the id'),
     with: jsonObject.optional().describe('settings; string values may hold {variable} templates'),
+    description: z.string().min(1).optional().describe('for the model, when an agent uses this function as a tool'),
+    parameters: jsonObject.optional().describe('JSON Schema of the tool arguments the model gives (merged over `with`); default {type: object}'),
   })
   .meta({ id: 'Function' });
 

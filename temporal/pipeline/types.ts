@@ -34,6 +34,8 @@ export interface AgentSpec {
   max_tokens?: number;
   /** `json`: the output is parsed as JSON (response_format json_object) and stored as an object. */
   output?: 'text' | 'json';
+  /** Function ids (of `PipelineDefinition.functions`) the model may call as tools during its turn; default none. */
+  tools?: string[];
 }
 
 export interface FunctionSpec {
@@ -42,6 +44,10 @@ export interface FunctionSpec {
   uses: string;
   /** Static configuration; string values may contain `{variable}` templates rendered at run time. */
   with?: JsonObject;
+  /** For the model when an agent uses this function as a tool: what it does. */
+  description?: string;
+  /** For the model when an agent uses this function as a tool: JSON Schema of its arguments (default `{type: 'object'}`). */
+  parameters?: JsonObject;
 }
 
 export type Action =

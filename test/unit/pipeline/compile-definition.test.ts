@@ -234,3 +234,36 @@ describe('compile: agents', () => {
     expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('15m'), parseDuration('2h'), parseDuration('7d'), parseDuration(42)]).toEqual([500, 30_000, 900_000, 7_200_000, 604_800_000, 42]);
   });
 });
+
+describe('compile: agent tools', () => {
+  const src = (tools: string[] | undefined, extra: Record<string, unknown> = {}) => ({
+    id: 'tooled',
+    name: 'Tooled',
+    functions: [
+      { id: 'lookup', uses: 'template', with: { template: 'found {q}' }, description: 'Looks a word up', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } },
+      { id: 'plain', uses: 'json_transform', with: { expression: '1' } },
+    ],
+    agents: [agent('writer', tools === undefined ? {} : { tools })],
+    steps: [{ agent: 'writer' }],
+    ...extra,
+  });
+
+  test('tools, description and parameters compile through; no tools field → none', () => {
+    const d = compileDefinition(src(['lookup', 'plain']));
+    expect(d.agents[0]?.tools).toEqual(['lookup', 'plain']);
+    expect(d.functions[0]).toEqual({ id: 'lookup', uses: 'template', with: { template: 'found {q}' }, description: 'Looks a word up', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } });
+    expect(d.functions[1]).toEqual({ id: 'plain', uses: 'json_transform', with: { expression: '1' } });
+    expect(compileDefinition(src(undefined)).agents[0]).not.toHaveProperty('tools');
+    expect(compileDefinition(src([])).agents[0]).not.toHaveProperty('tools');
+  });
+
+  test('an unknown tool id is an error naming agents[i].tools[j]', () => {
+    expect(issuesOf(src(['lookup', 'nope']))).toEqual([{ path: 'agents[0].tools[1]', message: 'unknown function "nope" (functions: lookup, plain)' }]);
+    expect(() => compileDefinition(src(['nope']))).toThrow(DefinitionError);
+    expect(issuesOf(src(['lookup', 'lookup']))).toEqual([{ path: 'agents[0].tools[1]', message: 'duplicate tool "lookup"' }]);
+  });
+
+  test('a tool id must be a name', () => {
+    expect(issuesOf(src(['no spaces']))[0]?.path).toBe('agents[0].tools[0]');
+  });
+});
