@@ -11,12 +11,14 @@
  * Options (argv `--name value` or env BENCH_<NAME>): --quick, --c1-duration S, --c50-duration S, --warmup S,
  * --rounds N, --ttft-requests N, --connections N, --log-level L, --first-token-ms MS, --chunk-delay-ms MS,
  * --out FILE, --gateway-main FILE (A/B another entry point), --profile (gateway runs with --cpu-prof; prints the top self-time functions; results go to
- * data/bench-results-profile.json since the profiler slows the gateway).
+ * data/bench-results-profile.json since the profiler slows the gateway), --skip-pipelines (skip the last phase: the pipeline
+ * orchestration overhead of scripts/bench-pipelines.ts, written under `pipelines` in the JSON).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipelinePhase } from './bench-pipelines';
 import { routingPhase } from './bench-routing';
 import { autocannon, formatProfile, type LoadResult, liveChildren, newestProfile, post, readRssMb, sampleRss, sequentialLatency, stats, target, ttftRun } from './bench-measure';
 
@@ -35,6 +37,8 @@ export interface BenchOptions {
   firstTokenMs: number;
   chunkDelayMs: number;
   profile: boolean;
+  quick: boolean;
+  skipPipelines: boolean;
   /** The gateway entry point (default dist/api/main.js); any server printing `API on http://…` works (A/B). */
   gatewayMain: string;
   out: string;
@@ -67,6 +71,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOpt
     firstTokenMs: num('first-token-ms', 20),
     chunkDelayMs: num('chunk-delay-ms', 0),
     profile,
+    quick,
+    skipPipelines: flag('skip-pipelines'),
     gatewayMain: path.resolve(ROOT, str('gateway-main') ?? 'dist/api/main.js'),
     out: path.resolve(ROOT, str('out') ?? (profile ? 'data/bench-results-profile.json' : 'data/bench-results.json')),
   };
@@ -258,8 +264,10 @@ async function main(o: BenchOptions): Promise<void> {
     targets,
   };
   printTable(o, results, c1, c50, ttft, { idleMb, idleAfterFirstMb, peakMb }, routing);
+  let pipelineError: unknown;
+  const pipelines = o.skipPipelines ? undefined : await pipelinePhase({ quick: o.quick, log }).catch((err: unknown) => ({ error: String((pipelineError = err)) }));
   mkdirSync(path.dirname(o.out), { recursive: true });
-  writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(o.out, `${JSON.stringify(pipelines ? { ...results, pipelines } : results, null, 2)}\n`);
   log(`results written to ${path.relative(process.cwd(), o.out)}`);
 
   const started = Date.now();
@@ -269,6 +277,7 @@ async function main(o: BenchOptions): Promise<void> {
     if (file) process.stdout.write(formatProfile(file, path.relative(process.cwd(), file)));
     else log(`no .cpuprofile found in ${profileDir}`);
   }
+  if (pipelineError) throw pipelineError;
 }
 
 type S = ReturnType<typeof stats>;
