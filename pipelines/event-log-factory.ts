@@ -4,14 +4,18 @@
  * worker activities and API SSE endpoint see the same log.
  */
 import { type EventLog, InProcessEventLog } from './event-log';
-import { RedisEventLog } from './redis-event-log';
+import type * as RedisEventLogModule from './redis-event-log';
 
 export interface EventLogConfig {
   redisUrl: string | undefined;
 }
 
 export function createEventLog(config: EventLogConfig, onError?: (err: Error) => void): EventLog {
-  return config.redisUrl ? new RedisEventLog(config.redisUrl, { onError }) : new InProcessEventLog();
+  if (!config.redisUrl) return new InProcessEventLog();
+  // Loaded only with REDIS_URL: an in-process deployment never pays for the Redis client.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RedisEventLog } = require('./redis-event-log') as typeof RedisEventLogModule;
+  return new RedisEventLog(config.redisUrl, { onError });
 }
 
 let shared: EventLog | undefined;
