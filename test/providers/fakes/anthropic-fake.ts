@@ -176,11 +176,15 @@ async function handle(
 function validate(req: RecordedRequest, opts: AnthropicFakeOptions): AnthropicRequest {
   const path = req.path.split('?')[0];
   if (req.method !== 'POST' || path !== '/v1/messages') throw new RequestError(404, 'not_found_error', 'Not Found');
-  const key = req.headers['x-api-key'];
+  // The API takes `x-api-key`, and `Authorization: Bearer` as newer official SDKs send it.
+  const auth = req.headers.authorization;
+  const key = req.headers['x-api-key'] ?? (typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined);
   if (typeof key !== 'string' || key === '') throw new RequestError(401, 'authentication_error', 'x-api-key header is required');
   if (opts.apiKeys && !opts.apiKeys.includes(key)) throw new RequestError(401, 'authentication_error', 'invalid x-api-key');
   if (req.headers['anthropic-version'] === undefined) throw invalid('anthropic-version: header is required');
-  if (req.headers['anthropic-version'] !== '2023-06-01') throw invalid(`anthropic-version: unknown version '${String(req.headers['anthropic-version'])}'`);
+  // Required; dated versions from 2023-06-01 on are accepted (the official SDK sends a newer one than our adapter).
+  const version = req.headers['anthropic-version'];
+  if (typeof version !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(version) || version < '2023-06-01') throw invalid(`anthropic-version: unknown version '${String(version)}'`);
   if (typeof req.body !== 'object' || req.body === null) throw invalid('There was an issue with your request body: expected a JSON object');
 
   const raw = req.body as { messages?: unknown };
