@@ -98,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       cliPath: e.TEMPORAL_CLI_PATH || undefined,
     },
     providers,
-    routing: withEnvLimits(file?.routing ?? DEFAULT_ROUTING, e),
+    routing: withEnvLimits(file?.routing ?? DEFAULT_ROUTING, env),
     hooks: file?.hooks ?? {},
     configFile: e.CB_CONFIG ? path.resolve(e.CB_CONFIG) : undefined,
     redisUrl: e.REDIS_URL,
@@ -110,8 +110,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 type Env = z.infer<typeof envSchema>;
 
+const envLimitsSchema = envSchema.pick({ CB_RATE_LIMIT_RPM: true, CB_RATE_LIMIT_TPM: true });
+
 /** CB_RATE_LIMIT_RPM / CB_RATE_LIMIT_TPM set the per-caller limits the config file leaves unset. */
-export function withEnvLimits(routing: RoutingConfig, e: Pick<Env, 'CB_RATE_LIMIT_RPM' | 'CB_RATE_LIMIT_TPM'>): RoutingConfig {
+export function withEnvLimits(routing: RoutingConfig, env: NodeJS.ProcessEnv): RoutingConfig {
+  const e = envLimitsSchema.parse(env); // the same rules as at start-up
   const perCaller = { ...routing.rate_limits.per_caller };
   perCaller.rpm ??= e.CB_RATE_LIMIT_RPM;
   perCaller.tpm ??= e.CB_RATE_LIMIT_TPM;

@@ -54,10 +54,7 @@ export class RoutingSource {
     if (!this.file) return false;
     try {
       const file = readConfigFile(this.file, this.env);
-      const next = withEnvLimits(file.routing ?? DEFAULT_ROUTING, {
-        CB_RATE_LIMIT_RPM: numberOrUndefined(this.env.CB_RATE_LIMIT_RPM),
-        CB_RATE_LIMIT_TPM: numberOrUndefined(this.env.CB_RATE_LIMIT_TPM),
-      });
+      const next = withEnvLimits(file.routing ?? DEFAULT_ROUTING, this.env);
       if (JSON.stringify(next) === JSON.stringify(this.current)) return false;
       this.current = next;
       this.logger?.info({ file: this.file }, 'routing configuration reloaded');
@@ -74,9 +71,4 @@ export class RoutingSource {
     this.watcher?.close();
     this.watcher = undefined;
   }
-}
-
-function numberOrUndefined(v: string | undefined): number | undefined {
-  const n = v === undefined || v === '' ? NaN : Number(v);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
 }

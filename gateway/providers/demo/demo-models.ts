@@ -59,7 +59,7 @@ export class DemoChatModel implements ChatModel {
   }
 
   private plan(request: ChatRequest): { text: string; toolCall?: { id: string; name: string; arguments: string }; promptTokens: number; completionTokens: number } {
-    const promptTokens = estimateTokens(request.messages.map((m) => textOf(typeof m.content === 'string' || Array.isArray(m.content) ? (m.content as never) : '')).join(' '));
+    const promptTokens = estimateTokens(request.messages.map((m) => textOf(m.content)).join(' '));
     const last = request.messages[request.messages.length - 1];
     const tools = request.tools ?? [];
     if (this.modelId === 'tool-caller' && last?.role !== 'tool' && tools.length > 0 && request.tool_choice !== 'none') {
@@ -67,7 +67,7 @@ export class DemoChatModel implements ChatModel {
       const name = typeof choice === 'object' ? choice.function.name : (tools[0]?.function.name ?? 'tool');
       return { text: '', toolCall: { id: `call_demo_${Date.now().toString(36)}`, name, arguments: '{}' }, promptTokens, completionTokens: 5 };
     }
-    const userText = textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content as never);
+    const userText = textOf([...request.messages].reverse().find((m) => m.role === 'user')?.content);
     const format = request.response_format;
     const text =
       last?.role === 'tool'
