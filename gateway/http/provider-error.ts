@@ -16,11 +16,10 @@ export function upstreamHttpError(args: {
   rawText?: string;
 }): GatewayError {
   const { provider, headers } = args;
-  // 529 (Anthropic overloaded) is not an OpenAI status: clients expect 503.
-  const status = args.status === 529 ? 503 : args.status;
+
   const detail = args.message ?? truncate(args.rawText ?? '', 300);
   return new GatewayError({
-    status,
+    status: args.status,
     message: `${provider}: ${detail || `upstream returned HTTP ${args.status}`}`,
     code: args.code ?? null,
     param: args.param ?? null,

@@ -2,7 +2,7 @@ import { GatewayError } from '../../core/errors';
 import { tryParseJson, upstreamHttpError } from '../../http/provider-error';
 import { anthropicErrorSchema, type AnthropicErrorBody } from './anthropic-schemas';
 
-/** A non-2xx Anthropic response → GatewayError (529 becomes 503 inside upstreamHttpError). */
+/** A non-2xx Anthropic response → GatewayError. Anthropic's 529 (overloaded) is not an OpenAI status: clients get 503. */
 export function anthropicHttpError(args: {
   provider: string;
   status: number;
@@ -12,7 +12,7 @@ export function anthropicHttpError(args: {
   const parsed = anthropicErrorSchema.safeParse(tryParseJson(args.rawText));
   return upstreamHttpError({
     provider: args.provider,
-    status: args.status,
+    status: args.status === 529 ? 503 : args.status,
     headers: args.headers,
     message: parsed.success ? parsed.data.error.message : undefined,
     code: parsed.success ? parsed.data.error.type : null,
