@@ -41,8 +41,8 @@ module.exports = tseslint.config(
     },
   },
   {
-    // Workflow code is replayed deterministically in Temporal's sandbox: no Node builtins, no I/O.
-    files: ['workflows/**/*.ts'],
+    // Workflow code (and the pipeline domain it imports) is replayed deterministically in Temporal's sandbox: no Node builtins, no I/O.
+    files: ['workflows/**/*.ts', 'pipelines/definition/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -50,7 +50,7 @@ module.exports = tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not use Node builtins (Temporal sandbox, determinism).' })),
           patterns: [
             { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'Workflows import activities with `import type` only.' },
-            { group: ['../api/*', '../gateway/*', '../config/*', '../workers/*'], message: 'Workflow code imports only temporal/ definitions.' },
+            { group: ['../api/*', '../gateway/*', '../config/*', '../workers/*', '../temporal/*', '../pipelines/*', '!../pipelines/definition', '!../pipelines/definition/*'], message: 'Workflow code imports only the pipeline domain (pipelines/definition/).' },
           ],
         },
       ],

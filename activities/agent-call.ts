@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ChatRequest, Tool } from '../gateway/core/chat-request';
 import { GatewayError } from '../gateway/core/errors';
-import type { AgentSpec, FunctionSpec, JsonObject, JsonValue } from '../temporal/pipeline/types';
+import type { AgentSpec, FunctionSpec, JsonObject, JsonValue } from '../pipelines/definition/types';
 
 export interface AgentMessage {
   role: 'system' | 'user';

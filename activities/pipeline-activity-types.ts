@@ -3,7 +3,7 @@
  * `import type`). Events an activity published are returned with the seq the log gave them, so the workflow
  * can keep them in its state and number its own next events above them.
  */
-import type { AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineEvent, UsageTotals } from '../temporal/pipeline/types';
+import type { AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineEvent, UsageTotals } from '../pipelines/definition/types';
 import type { AgentMessage } from './agent-call';
 
 export interface PublishedEvents {

@@ -2,12 +2,12 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { GatewayError } from '../gateway/core/errors';
-import type { RateLimiter } from '../gateway/limits/rate-limiter';
+import type { RateLimiter } from '../gateway/rate-limits/rate-limiter';
 import { ApiErrors } from './api-error';
 import type { createTokenCheck } from './middleware/auth';
 import { sendError } from './middleware/error-handler';
 import { requestIdFor } from './middleware/request-id';
-import { serveWithLimits } from './rate-limit-gate';
+import { serveWithLimits } from '../gateway/rate-limits/rate-limit-gate';
 import type { ChatCompletionsRoute } from './rest/chat-completions';
 
 /**

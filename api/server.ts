@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { createLogger, createRedactor } from '../config/logger';
-import type * as RateLimiterModule from '../gateway/limits/rate-limiter';
+import type * as RateLimiterModule from '../gateway/rate-limits/rate-limiter';
 import { RoutingSource } from '../config/routing-source';
 import { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 import { createApp } from './app';
@@ -42,7 +42,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const anyLimit = providerLimits.length > 0 || [limits.per_caller, limits.global].some((l) => l.rpm !== undefined || l.tpm !== undefined);
   // Loaded only when some limit is configured: a gateway without limits never pays for it (memory, hot path).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const limiter = anyLimit ? (require('../gateway/limits/rate-limiter') as typeof RateLimiterModule).createRateLimiter({ limits, providerLimits, redisUrl: config.redisUrl, keyPrefix: config.rateLimitPrefix, logger }) : undefined;
+  const limiter = anyLimit ? (require('../gateway/rate-limits/rate-limiter') as typeof RateLimiterModule).createRateLimiter({ limits, providerLimits, redisUrl: config.redisUrl, keyPrefix: config.rateLimitPrefix, logger }) : undefined;
   const routing = new RoutingSource(config.routing, config.configFile, process.env, logger);
   routing.watch();
   const runtime = opts.runtime ?? new GatewayRuntime(config.providers, routing.get, { keyLimiter: limiter });

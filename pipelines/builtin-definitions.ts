@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PipelineDefinition } from '../temporal/pipeline/types';
+import type { PipelineDefinition } from './definition/types';
 import type { DefinitionStore } from './definition-store';
 import { InvalidDefinitionError, parseDefinitionText } from './definition-text';
 

@@ -5,9 +5,9 @@
  * compiled copy anyway). `get` answers the latest version unless one is asked for.
  */
 import { createHash } from 'node:crypto';
-import { checkDefinition } from '../temporal/pipeline/compile-definition';
-import type { DefinitionIssue } from '../temporal/pipeline/definition-schema';
-import type { JsonObject, PipelineDefinition } from '../temporal/pipeline/types';
+import { checkDefinition } from './definition/compile-definition';
+import type { DefinitionIssue } from './definition/definition-schema';
+import type { JsonObject, PipelineDefinition } from './definition/types';
 import { isUniqueViolation, openDatabase, type Database, type DatabaseOptions } from './db';
 import { InvalidDefinitionError, parseDefinitionText } from './definition-text';
 import { initialDataSchemaErrors, validateInitialData } from './validate-initial-data';

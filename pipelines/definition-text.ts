@@ -4,7 +4,7 @@
  */
 import { parse } from 'yaml';
 import { GatewayError } from '../gateway/core/errors';
-import type { DefinitionIssue } from '../temporal/pipeline/definition-schema';
+import type { DefinitionIssue } from './definition/definition-schema';
 
 export const MAX_DEFINITION_BYTES = 1024 * 1024;
 

@@ -10,7 +10,7 @@
  * This file is the in-process implementation (the all-in-one start); `redis-event-log.ts` is the one shared
  * by separate API and worker processes. `createEventLog(config)` picks one.
  */
-import type { PipelineEvent } from '../temporal/pipeline/types';
+import type { PipelineEvent } from './definition/types';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

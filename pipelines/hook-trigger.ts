@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { HookConfig } from '../config/config-file';
 import { GatewayError } from '../gateway/core/errors';
-import type { JsonObject, JsonValue } from '../temporal/pipeline/types';
+import type { JsonObject, JsonValue } from './definition/types';
 import type { InstanceSummary } from './instance-view';
 import { PipelineErrors } from './pipeline-errors';
 import type { LinkOptions, PipelineService } from './pipeline-service';

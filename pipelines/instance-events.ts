@@ -4,7 +4,7 @@
  * whatever activities published) — then follows the log live until COMPLETION / FAILED, or until Temporal
  * says the run closed without one (cancelled, terminated, timed out). Each seq is delivered once.
  */
-import type { PipelineEvent, PipelineStatus } from '../temporal/pipeline/types';
+import type { PipelineEvent, PipelineStatus } from './definition/types';
 import type { PipelineService } from './pipeline-service';
 
 /** What the feed needs of the event log (pipelines/event-log.ts). */

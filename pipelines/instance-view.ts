@@ -2,7 +2,7 @@
  * The public shapes of pipeline instances (REST today, GraphQL later) and their mapping from the workflow's
  * state query and Temporal's describe/list answers. Pure: no I/O.
  */
-import type { JsonObject, JsonValue, PipelineDefinition, PipelineState, PipelineStatus, StepStatus, UsageTotals } from '../temporal/pipeline/types';
+import type { JsonObject, JsonValue, PipelineDefinition, PipelineState, PipelineStatus, StepStatus, UsageTotals } from './definition/types';
 
 /** What the run carries in its memo, so describe/list can answer without a query (and without a worker). */
 export interface InstanceMemo {

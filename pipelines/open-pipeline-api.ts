@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config/app-config';
-import { definitionJsonSchema } from '../temporal/pipeline/definition-schema';
+import { definitionJsonSchema } from './definition/definition-schema';
 import { openDefinitionStore } from './definition-store';
 import { sharedEventLog } from './event-log-factory';
 import { createPipelineApi, type PipelineApi } from './pipeline-api';

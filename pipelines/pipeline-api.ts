@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config/app-config';
-import type { PipelineDefinition, UsageTotals } from '../temporal/pipeline/types';
+import type { PipelineDefinition, UsageTotals } from './definition/types';
 import { HookTrigger } from './hook-trigger';
 import type { EventFeedSource } from './instance-events';
 import { PipelineService, type DefinitionCatalog, type InitialDataCheck } from './pipeline-service';

@@ -9,7 +9,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { detailView, memoFor, readMemo, statusClause, statusFromTemporal, summaryOf, type DescribeFacts, type InstanceDetail, type InstanceLinks, type InstanceSummary } from './instance-view';
 import { isNotFound, PipelineErrors } from './pipeline-errors';
-import { pipelineSearchAttributes, visibilityLiteral } from '../temporal/pipeline/search-attributes';
+import { pipelineSearchAttributes, visibilityLiteral } from './definition/search-attributes';
 import {
   PIPELINE_SIGNAL,
   PIPELINE_STATE_QUERY,
@@ -21,7 +21,7 @@ import {
   type PipelineSignalPayload,
   type PipelineState,
   type UsageTotals,
-} from '../temporal/pipeline/types';
+} from './definition/types';
 
 /** What the service needs of the definition store (pipelines/definition-store.ts). */
 export interface DefinitionCatalog {

@@ -8,7 +8,7 @@
  * subscribes, then reads the backlog, then flushes what arrived meanwhile, so nothing is lost or doubled.
  */
 import { Redis } from 'ioredis';
-import type { PipelineEvent } from '../temporal/pipeline/types';
+import type { PipelineEvent } from './definition/types';
 import { DEFAULT_MAX_EVENTS, DEFAULT_TTL_MS, type EventListener, type EventLog, type EventLogLimits, type PipelineEventInput } from './event-log';
 
 const APPEND_SCRIPT = `

@@ -8,8 +8,8 @@ import type { Client } from '@temporalio/client';
 import { memoFor } from './instance-view';
 import { isNotFound } from './pipeline-errors';
 import type { InitialDataCheck } from './pipeline-service';
-import { pipelineSearchAttributes } from '../temporal/pipeline/search-attributes';
-import { PIPELINE_WORKFLOW, type PipelineDefinition, type PipelineInput } from '../temporal/pipeline/types';
+import { pipelineSearchAttributes } from './definition/search-attributes';
+import { PIPELINE_WORKFLOW, type PipelineDefinition, type PipelineInput } from './definition/types';
 
 export const SCHEDULE_CALLER = 'schedule';
 

@@ -4,7 +4,7 @@
  * Idempotent; adds only what is missing.
  */
 import type { Client } from '@temporalio/client';
-import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../temporal/pipeline/search-attributes';
+import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from './definition/search-attributes';
 
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (every pipeline attribute is a Keyword). */
 const KEYWORD = 2;

@@ -4,7 +4,7 @@
  */
 import type { Database, Row } from './db';
 import { sumUsage, type UsageEntry, type UsageLedger } from './usage-ledger';
-import type { UsageTotals } from '../temporal/pipeline/types';
+import type { UsageTotals } from './definition/types';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS pipeline_usage (

@@ -3,7 +3,7 @@
  * an idempotency key (`<workflowId>:<runId>:<activityId>` — stable across activity retries), so a call is
  * counted once even when its activity is retried after it billed. The API reads totals per instance.
  */
-import type { UsageTotals } from '../temporal/pipeline/types';
+import type { UsageTotals } from './definition/types';
 
 export interface UsageEntry {
   /** Idempotency key; a second record with the same key is ignored. */

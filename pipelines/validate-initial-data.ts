@@ -5,7 +5,7 @@
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { JsonObject, PipelineDefinition } from '../temporal/pipeline/types';
+import type { JsonObject, PipelineDefinition } from './definition/types';
 
 export interface InitialDataError {
   /** Dotted path of the field (`topic`, `items.0.name`); null for the data as a whole. */

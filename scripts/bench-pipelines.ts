@@ -18,8 +18,8 @@ import { Client as TemporalClient, Connection, type WorkflowHandle } from '@temp
 import { createParser } from 'eventsource-parser';
 import { stats, target, type Target } from './bench-measure';
 import { type DevServer, getFreePort, startDevServer } from '../temporal/dev-server';
-import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../temporal/pipeline/search-attributes';
-import type { PipelineEvent } from '../temporal/pipeline/types';
+import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../pipelines/definition/search-attributes';
+import type { PipelineEvent } from '../pipelines/definition/types';
 import { ensureTemporalCli } from '../temporal/temporal-cli';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -13,7 +13,7 @@ import { loadConfig, loadDotEnv } from '../config/load-config';
 import { createLogger } from '../config/logger';
 import { TemporalClientManager } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
-import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../temporal/pipeline/search-attributes';
+import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../pipelines/definition/search-attributes';
 import { ensureTemporalCli } from '../temporal/temporal-cli';
 import { createWorkerPipelineDeps, type WorkerPipelineDeps } from '../workers/pipeline-deps';
 import { connectNativeWithRetry, installWorkerRuntime } from '../workers/runtime';

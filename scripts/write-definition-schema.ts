@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinDefinitionsDir } from '../pipelines/builtin-definitions';
-import { definitionJsonSchema } from '../temporal/pipeline/definition-schema';
+import { definitionJsonSchema } from '../pipelines/definition/definition-schema';
 
 export const DEFINITION_SCHEMA_FILE = 'definition.schema.json';
 

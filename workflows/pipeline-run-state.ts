@@ -3,7 +3,7 @@
  * with deterministic seq (above every seq an activity reported from the log), usage totals, step status.
  * Deterministic, Node-free.
  */
-import type { JsonObject, PipelineDefinition, PipelineEvent, PipelineInput, PipelineState, UsageTotals } from '../temporal/pipeline/types';
+import type { JsonObject, PipelineDefinition, PipelineEvent, PipelineInput, PipelineState, UsageTotals } from '../pipelines/definition/types';
 import type { PublishedEvents } from '../activities/pipeline-activity-types';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -23,8 +23,8 @@ import {
 } from '@temporalio/workflow';
 import type { AgentMessage } from '../activities/agent-call';
 import type { PipelineActivities } from '../activities/pipeline-activities';
-import { evaluateRule } from '../temporal/pipeline/rules';
-import { renderTemplate } from '../temporal/pipeline/templates';
+import { evaluateRule } from '../pipelines/definition/rules';
+import { renderTemplate } from '../pipelines/definition/templates';
 import {
   type Action,
   type AgentSpec,
@@ -38,7 +38,7 @@ import {
   type PipelineSignalPayload,
   type PipelineState,
   type Transition,
-} from '../temporal/pipeline/types';
+} from '../pipelines/definition/types';
 import { RunState } from './pipeline-run-state';
 
 export const pipelineSignal = defineSignal<[PipelineSignalPayload]>(PIPELINE_SIGNAL);

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { convert } from 'html-to-text';
-import type { JsonObject } from '../../temporal/pipeline/types';
+import type { JsonObject } from '../../pipelines/definition/types';
 import type { FunctionContext, PipelineFunction } from './function-types';
 import { readCapped, throwForStatus } from './http-request';
 

@@ -4,7 +4,7 @@
  * data (except `rawKeys`). Throw `ApplicationFailure.nonRetryable(...)` (from @temporalio/common) for errors a
  * retry cannot fix; any other error is retried by the step's retry policy.
  */
-import type { JsonObject, JsonValue } from '../../temporal/pipeline/types';
+import type { JsonObject, JsonValue } from '../../pipelines/definition/types';
 
 export interface HttpFetchOptions {
   method?: string;

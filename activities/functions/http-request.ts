@@ -4,7 +4,7 @@
  * bodies are capped. 4xx answers (except 408/429) fail the step for good, 5xx/408/429/network errors are retried.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { JsonObject, JsonValue } from '../../temporal/pipeline/types';
+import type { JsonObject, JsonValue } from '../../pipelines/definition/types';
 import type { FunctionsConfig, HttpFetchOptions, PipelineFunction } from './function-types';
 
 const DEFAULT_TIMEOUT_MS = 30_000;

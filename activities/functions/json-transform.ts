@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import jsonata from 'jsonata';
-import type { JsonObject, JsonValue } from '../../temporal/pipeline/types';
+import type { JsonObject, JsonValue } from '../../pipelines/definition/types';
 import type { PipelineFunction } from './function-types';
 
 async function evaluate(expression: string, subject: unknown, what: string): Promise<JsonValue> {

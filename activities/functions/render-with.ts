@@ -4,9 +4,9 @@
  * missing required placeholder fails the step for good, naming it.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { PipelineData } from '../../temporal/pipeline/data-path';
-import { renderValue } from '../../temporal/pipeline/templates';
-import type { JsonObject } from '../../temporal/pipeline/types';
+import type { PipelineData } from '../../pipelines/definition/data-path';
+import { renderValue } from '../../pipelines/definition/templates';
+import type { JsonObject } from '../../pipelines/definition/types';
 
 export function renderWith(input: JsonObject, data: PipelineData, rawKeys: readonly string[], what: string): JsonObject {
   const out: JsonObject = {};

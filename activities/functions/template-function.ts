@@ -1,6 +1,6 @@
 /** The `template` built-in: renders `template` against the pipeline data; answers the text. */
 import { ApplicationFailure } from '@temporalio/common';
-import { renderTemplate } from '../../temporal/pipeline/templates';
+import { renderTemplate } from '../../pipelines/definition/templates';
 import type { PipelineFunction } from './function-types';
 
 export const templateFunction: PipelineFunction = {

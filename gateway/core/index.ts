@@ -4,4 +4,4 @@ export * from './chat-request';
 export * from './chat-result';
 export * from './chat-model';
 export * from './errors';
-export * from './rate-limit';
+export * from '../rate-limits/rate-limit-snapshot';

@@ -1,5 +1,5 @@
 import type { ChatModel, EmbeddingModel, ModelInfo, ProviderKind } from '../core/chat-model';
-import type { RateLimitSnapshot } from '../core/rate-limit';
+import type { RateLimitSnapshot } from '../rate-limits/rate-limit-snapshot';
 import type { UpstreamTimeouts } from '../http/upstream-client';
 
 /**

@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../core/chat-request';
-import { estimateTokens } from '../limits/estimate-tokens';
+import { estimateTokens } from '../rate-limits/estimate-tokens';
 import type { Capabilities } from './routing-config';
 
 /**

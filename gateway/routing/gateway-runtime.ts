@@ -2,7 +2,7 @@ import { configureUpstream } from '../http/upstream-client';
 import type { ProviderSettings } from '../providers/provider';
 import { PriceTable } from '../usage/price-table';
 import { type Clock, systemClock } from './clock';
-import { HealthTracker, type TargetHealth } from './health-tracker';
+import { CircuitBreaker, type TargetHealth } from './circuit-breaker';
 import { type KeyHealth, KeyPool } from './key-pool';
 import { ModelRegistry } from './model-registry';
 import { type KeyLimiter, Router } from './router';
@@ -11,7 +11,7 @@ import { RoundRobinState } from './strategies';
 
 /**
  * Everything a process needs to route chat calls, built once from the configuration: the model registry,
- * per-target health and circuits, per-provider key pools, prices and the router. The API and the Temporal
+ * per-target circuits and latency statistics, per-provider key pools, prices and the router. The API and the Temporal
  * workers each build one, so pipelines route exactly like `/v1/chat/completions`.
  */
 export interface ProviderReport {
@@ -23,7 +23,7 @@ export interface ProviderReport {
 
 export class GatewayRuntime {
   readonly registry: ModelRegistry;
-  readonly health: HealthTracker;
+  readonly circuits: CircuitBreaker;
   readonly keyPools: ReadonlyMap<string, KeyPool>;
   readonly router: Router;
   private pricesFor: RoutingConfig | undefined;
@@ -37,13 +37,13 @@ export class GatewayRuntime {
     const clock = opts.clock ?? systemClock;
     configureUpstream({ connectMs: routing().timeouts.connect_ms });
     this.registry = opts.registry ?? ModelRegistry.fromSettings([...providers]);
-    this.health = new HealthTracker(() => this.routing().circuit_breaker, clock);
+    this.circuits = new CircuitBreaker(() => this.routing().circuit_breaker, clock);
     this.keyPools = new Map(providers.map((p) => [p.name, new KeyPool(p.name, p.apiKeys, p.keyWeights, clock)]));
     const prices = (): PriceTable => this.prices;
     this.router = new Router({
       registry: this.registry,
       config: routing,
-      health: this.health,
+      circuits: this.circuits,
       keyPools: this.keyPools,
       get prices() {
         return prices();
@@ -67,7 +67,7 @@ export class GatewayRuntime {
 
   /** Health, circuit and key state per provider, keys masked — for `GET /v1/providers`. */
   report(): ProviderReport[] {
-    const targets = this.health.snapshot();
+    const targets = this.circuits.snapshot();
     return this.providers.map((p) => ({
       provider: p.name,
       kind: p.kind,

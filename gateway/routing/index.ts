@@ -1,3 +1,3 @@
-// gateway/routing — model registry and name resolution (and, as it grows, strategies, health, circuit
+// gateway/routing — model registry and name resolution (and, as it grows, strategies, circuits, circuit
 // breaking, rate limits), configured by validated data. May import gateway/core, gateway/providers.
 export * from './model-registry';

@@ -1,7 +1,7 @@
-import type { RateLimitSnapshot } from '../core/rate-limit';
+import type { RateLimitSnapshot } from '../rate-limits/rate-limit-snapshot';
 import { type Clock, systemClock } from './clock';
 
-export type { RateLimitSnapshot } from '../core/rate-limit';
+export type { RateLimitSnapshot } from '../rate-limits/rate-limit-snapshot';
 
 /**
  * The API keys of one provider instance: smooth weighted round-robin over the usable ones. A key answered

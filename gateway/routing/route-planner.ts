@@ -4,7 +4,7 @@ import { GatewayError } from '../core/errors';
 import type { Provider } from '../providers/provider';
 import type { PriceTable } from '../usage/price-table';
 import { capabilitiesOf, requiredCapabilities, satisfies } from './capabilities';
-import type { HealthTracker } from './health-tracker';
+import type { CircuitBreaker } from './circuit-breaker';
 import type { ModelRegistry } from './model-registry';
 import type { RoutingExtensions } from './routing-extensions';
 import { type ModelRoute, type RoutingConfig, type Strategy, VIRTUAL_MODELS } from './routing-config';
@@ -51,7 +51,7 @@ export interface RouteRequest {
 export interface PlannerDeps {
   registry: ModelRegistry;
   config: RoutingConfig;
-  health: HealthTracker;
+  circuits: CircuitBreaker;
   prices: PriceTable;
   rr: RoundRobinState;
 }
@@ -157,7 +157,7 @@ export async function planRoute(input: RouteRequest, deps: PlannerDeps): Promise
   // Order: the strategy over the route's own pool, then the caller's fallbacks, then provider preferences.
   const targets = [route?.performance_target, ext.circuit_breaker?.max_latency_ms].filter((v): v is number => v !== undefined);
   const performanceTargetMs = targets.length > 0 ? Math.min(...targets) : undefined;
-  const ctx = { health: deps.health, prices, rr: deps.rr, routeKey: input.model, stream: input.stream, ...(performanceTargetMs === undefined ? {} : { performanceTargetMs }) };
+  const ctx = { circuits: deps.circuits, prices, rr: deps.rr, routeKey: input.model, stream: input.stream, ...(performanceTargetMs === undefined ? {} : { performanceTargetMs }) };
   const own = list.filter((c) => !c.appended);
   const infos = own.map((c) => ({ ref: c.ref, provider: c.provider.settings.name, weight: c.weight }));
   const byRef = new Map(own.map((c) => [c.ref, c]));

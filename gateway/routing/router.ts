@@ -3,14 +3,14 @@ import type { ChatResult, StreamPart, Usage } from '../core/chat-result';
 import { GatewayError } from '../core/errors';
 import { backoffDelay, sleep as realSleep } from './backoff';
 import { type Clock, systemClock } from './clock';
-import type { HealthTracker } from './health-tracker';
+import type { CircuitBreaker } from './circuit-breaker';
 import type { KeyPool } from './key-pool';
 import type { ModelRegistry } from './model-registry';
 import { type Candidate, planRoute, type RoutePlan, type RouteRequest } from './route-planner';
 import type { RoutingConfig } from './routing-config';
 import type { RoundRobinState } from './strategies';
 import type { PriceTable } from '../usage/price-table';
-import { estimateTokens } from '../limits/estimate-tokens';
+import { estimateTokens } from '../rate-limits/estimate-tokens';
 
 /**
  * The executor: runs one request over its route plan. Per attempt it takes a candidate whose circuit allows
@@ -50,7 +50,7 @@ export interface RouterDeps {
   registry: ModelRegistry;
   /** Getter: the routing config may be hot-reloaded. */
   config: () => RoutingConfig;
-  health: HealthTracker;
+  circuits: CircuitBreaker;
   keyPools: ReadonlyMap<string, KeyPool>;
   prices: PriceTable;
   rr: RoundRobinState;
@@ -88,8 +88,8 @@ export class Router {
   }
 
   async plan(req: RouteRequest): Promise<RoutePlan> {
-    const { registry, health, prices, rr } = this.deps;
-    return planRoute(req, { registry, config: this.deps.config(), health, prices, rr });
+    const { registry, circuits, prices, rr } = this.deps;
+    return planRoute(req, { registry, config: this.deps.config(), circuits, prices, rr });
   }
 
   generate(req: RouteRequest, opts: RouteCallOptions): Promise<Routed<ChatResult>> {
@@ -168,8 +168,8 @@ export class Router {
             break;
           }
           triedKeys.add(key.index);
-          if (!this.deps.health.tryAcquire(c.ref)) {
-            const at = this.deps.health.reopensAt(c.ref);
+          if (!this.deps.circuits.tryAcquire(c.ref)) {
+            const at = this.deps.circuits.reopensAt(c.ref);
             if (at !== undefined) earliest = Math.min(earliest, at);
             break;
           }
@@ -178,7 +178,7 @@ export class Router {
             estimate ??= estimateTokens(req.request);
             const ok = await limiter.admitKey(c.provider.settings.name, key.index, estimate);
             if (!ok.ok) {
-              this.deps.health.release(c.ref);
+              this.deps.circuits.release(c.ref);
               pool?.markRateLimited(key.index, ok.retryAfterMs, 'configured per-key ceiling');
               continue;
             }
@@ -187,7 +187,7 @@ export class Router {
           try {
             const r = await call(c, { signal: opts.signal, requestId: opts.requestId, apiKey: key.key }, c.ref);
             attempts.push({ ref: c.ref, provider: c.provider.settings.name, keyIndex: key.index, status: 200, ms: this.clock.now() - started });
-            if (!r.deferVerdict) this.deps.health.recordSuccess(c.ref, { latencyMs: r.latencyMs, ttftMs: r.ttftMs });
+            if (!r.deferVerdict) this.deps.circuits.recordSuccess(c.ref, { latencyMs: r.latencyMs, ttftMs: r.ttftMs });
             if (key.index >= 0) pool?.recordSuccess(key.index, r.headers ? c.provider.readRateLimit?.(r.headers) : undefined);
             if (limiter && estimate !== undefined && r.usage) void limiter.settleKey(c.provider.settings.name, key.index, estimate, r.usage.totalTokens);
             return { value: r.value, candidate: c, plan, attempts, fallback: c.ref !== candidates[0]?.ref };
@@ -199,27 +199,27 @@ export class Router {
             last = e;
             switch (outcome) {
               case 'aborted':
-                this.deps.health.release(c.ref);
+                this.deps.circuits.release(c.ref);
                 throw e;
               case 'fatal':
-                this.deps.health.release(c.ref);
+                this.deps.circuits.release(c.ref);
                 throw withAttempts(e, attempts);
               case 'key-auth':
-                this.deps.health.release(c.ref);
+                this.deps.circuits.release(c.ref);
                 if (key.index >= 0) pool?.markAuthFailed(key.index, e.message);
                 else throw withAttempts(e, attempts); // no key to rotate: a misconfigured keyless endpoint
                 continue;
               case 'key-rate':
-                this.deps.health.release(c.ref);
+                this.deps.circuits.release(c.ref);
                 if (key.index >= 0) pool?.markRateLimited(key.index, e.retryAfterMs ?? 1_000, e.message);
                 else notBefore.set(c.ref, this.clock.now() + (e.retryAfterMs ?? 1_000));
                 continue;
               case 'missing':
-                this.deps.health.release(c.ref);
+                this.deps.circuits.release(c.ref);
                 gone.add(c.ref);
                 break;
               case 'retryable':
-                this.deps.health.recordFailure(c.ref, { status: e.status, message: e.message });
+                this.deps.circuits.recordFailure(c.ref, { status: e.status, message: e.message });
                 if (key.index >= 0) pool?.recordFailure(key.index);
                 if (e.retryAfterMs !== undefined && cfg.retry.use_retry_after) {
                   if (e.retryAfterMs > cfg.retry.max_retry_after_ms) gone.add(c.ref);
@@ -247,7 +247,7 @@ export class Router {
 
   /** Wraps an upstream stream whose first part arrived: records the verdict when it ends. */
   private committed(upstream: ChatStream, it: AsyncIterator<StreamPart>, first: IteratorResult<StreamPart>, ref: string, started: number, ttftMs: number, attempt: Linked): ChatStream {
-    const health = this.deps.health;
+    const circuits = this.deps.circuits;
     const clock = this.clock;
     async function* parts(): AsyncGenerator<StreamPart> {
       let verdict = false;
@@ -255,15 +255,15 @@ export class Router {
         if (!first.done) yield first.value;
         for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
         verdict = true;
-        health.recordSuccess(ref, { latencyMs: clock.now() - started, ttftMs });
+        circuits.recordSuccess(ref, { latencyMs: clock.now() - started, ttftMs });
       } catch (err) {
         verdict = true;
-        if (attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)) health.release(ref);
-        else health.recordFailure(ref, { status: err instanceof GatewayError ? err.status : 502, message: (err as Error)?.message ?? 'stream failed' });
+        if (attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)) circuits.release(ref);
+        else circuits.recordFailure(ref, { status: err instanceof GatewayError ? err.status : 502, message: (err as Error)?.message ?? 'stream failed' });
         throw err;
       } finally {
         if (!verdict) {
-          health.release(ref); // the consumer stopped early (client went away)
+          circuits.release(ref); // the consumer stopped early (client went away)
           await it.return?.();
         }
         attempt.dispose();

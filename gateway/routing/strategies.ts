@@ -1,5 +1,5 @@
 import type { PriceTable } from '../usage/price-table';
-import type { HealthTracker, TargetHealth } from './health-tracker';
+import type { CircuitBreaker, TargetHealth } from './circuit-breaker';
 import type { Strategy } from './routing-config';
 
 /**
@@ -22,7 +22,7 @@ export interface CandidateInfo {
 }
 
 export interface OrderContext {
-  health: HealthTracker;
+  circuits: CircuitBreaker;
   prices: PriceTable;
   rr: RoundRobinState;
   /** The route's identity for load_balanced rotation (the client's model name). */
@@ -50,13 +50,13 @@ export function orderCandidates<T extends CandidateInfo>(strategy: Strategy, can
       break;
   }
   const target = ctx.performanceTargetMs;
-  if (target !== undefined) out = demoteSlow(out, ctx.health, target);
+  if (target !== undefined) out = demoteSlow(out, ctx.circuits, target);
   return out;
 }
 
 /** Candidates whose observed p95 latency exceeds `targetMs` go last (stable; unmeasured ones stay). */
-export function demoteSlow<T extends CandidateInfo>(candidates: readonly T[], health: HealthTracker, targetMs: number): T[] {
-  const slow = (c: T): boolean => (health.get(c.ref).latencyP95Ms ?? 0) > targetMs;
+export function demoteSlow<T extends CandidateInfo>(candidates: readonly T[], circuits: CircuitBreaker, targetMs: number): T[] {
+  const slow = (c: T): boolean => (circuits.get(c.ref).latencyP95Ms ?? 0) > targetMs;
   return [...candidates.filter((c) => !slow(c)), ...candidates.filter(slow)];
 }
 
@@ -72,7 +72,7 @@ function byPerformance<T extends CandidateInfo>(candidates: readonly T[], ctx: O
   const unmeasured: T[] = [];
   const slow: Array<{ c: T; m: number }> = [];
   for (const c of candidates) {
-    const m = metric(ctx.health.get(c.ref));
+    const m = metric(ctx.circuits.get(c.ref));
     if (m === undefined) unmeasured.push(c);
     else (m <= target ? fast : slow).push({ c, m });
   }

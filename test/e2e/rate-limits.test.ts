@@ -113,7 +113,7 @@ if (!REDIS_URL) console.log('rate-limits e2e: REDIS_URL is not set — the two-p
   });
 
   test('enforce one limit: rpm 4 across both, requests alternating → exactly 4 succeed', async () => {
-    if (!fs.existsSync(path.join(REPO_ROOT, 'dist/gateway/limits/rate-limiter.js'))) throw new Error('dist/ is missing the rate limiter: run `npm run -s build` first (npm test does)');
+    if (!fs.existsSync(path.join(REPO_ROOT, 'dist/gateway/rate-limits/rate-limiter.js'))) throw new Error('dist/ is missing the rate limiter: run `npm run -s build` first (npm test does)');
     const prefix = `cb-rl-e2e-${process.pid}-${Date.now().toString(36)}`;
     const ports = [await getFreePort(), await getFreePort()];
     const env = (port: number): Record<string, string> => ({

@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/load-config';
 import { GatewayRuntime } from '../../gateway/routing/gateway-runtime';
 import { type EventLog, InProcessEventLog } from '../../pipelines/event-log';
 import { MemoryUsageLedger, type UsageLedger } from '../../pipelines/usage-ledger';
-import type { PipelineDefinition, PipelineInput } from '../../temporal/pipeline/types';
+import type { PipelineDefinition, PipelineInput } from '../../pipelines/definition/types';
 import { createWorker } from '../../workers/worker';
 
 /**

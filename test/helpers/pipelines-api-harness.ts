@@ -8,7 +8,7 @@ import { FunctionRegistry } from '../../activities/functions/function-registry';
 import { GatewayRuntime } from '../../gateway/routing/gateway-runtime';
 import { sharedEventLog } from '../../pipelines/event-log-factory';
 import { openUsageLedger } from '../../pipelines/usage-ledger-factory';
-import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../../temporal/pipeline/search-attributes';
+import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../../pipelines/definition/search-attributes';
 import { createWorker } from '../../workers/worker';
 import type { FakeServer } from './fake-server';
 import { type GatewayHarness, rawRequest, startGateway } from './gateway-harness';

@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../gateway/core/chat-request';
-import { DEFAULT_COMPLETION_TOKENS, estimateTokens, isChatRequestLike } from '../../gateway/limits';
+import { DEFAULT_COMPLETION_TOKENS, estimateTokens, isChatRequestLike } from '../../gateway/rate-limits';
 
 const req = (r: Partial<ChatRequest> & Record<string, unknown>): ChatRequest => ({ model: 'gpt-4o', messages: [], ...r }) as ChatRequest;
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { type Admission, createRateLimiter, type RateLimiter } from '../../gateway/limits';
+import { type Admission, createRateLimiter, type RateLimiter } from '../../gateway/rate-limits';
 
 /**
  * The limiter with counters shared through Redis: two limiters on one key prefix stand for two API processes.

@@ -1,4 +1,4 @@
-import { type Admission, createRateLimiter, formatResetDuration, type RateLimiter } from '../../gateway/limits';
+import { type Admission, createRateLimiter, formatResetDuration, type RateLimiter } from '../../gateway/rate-limits';
 
 /** The limiter with in-process counters (the default), and with Redis unreachable (fail-over to in-process). */
 

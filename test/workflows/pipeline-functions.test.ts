@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FunctionRegistry } from '../../activities/functions/function-registry';
 import type { FunctionContext } from '../../activities/functions/function-types';
 import { allowlistedFetch, hostAllowed } from '../../activities/functions/http-request';
-import type { JsonObject } from '../../temporal/pipeline/types';
+import type { JsonObject } from '../../pipelines/definition/types';
 import { REPO_ROOT } from '../helpers/child-process';
 
 /** The built-in pipeline functions and user-function loading, against a real local HTTP server. */

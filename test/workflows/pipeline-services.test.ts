@@ -14,7 +14,7 @@ import { type EventLog, InProcessEventLog } from '../../pipelines/event-log';
 import { RedisEventLog } from '../../pipelines/redis-event-log';
 import { SqlUsageLedger } from '../../pipelines/sql-usage-ledger';
 import { MemoryUsageLedger, type UsageEntry, type UsageLedger } from '../../pipelines/usage-ledger';
-import type { PipelineEvent } from '../../temporal/pipeline/types';
+import type { PipelineEvent } from '../../pipelines/definition/types';
 import type { FakeServer } from '../helpers/fake-server';
 import { waitFor } from '../helpers/temporal-env';
 import { startOpenAIFake } from '../providers/fakes/openai-fake';

@@ -5,8 +5,8 @@ import { definition, pipelineInput, quietPipelineLogs, type PipelineHarness, sta
 import { createTemporalTestEnv, type TemporalTestEnv } from '../helpers/temporal-env';
 import { startOpenAIFake } from '../providers/fakes/openai-fake';
 import { MAX_TOOL_ROUNDS } from '../../activities/agent-call';
-import type { PipelineDefinition, PipelineEvent, PipelineState } from '../../temporal/pipeline/types';
-import { PIPELINE_STATE_QUERY } from '../../temporal/pipeline/types';
+import type { PipelineDefinition, PipelineEvent, PipelineState } from '../../pipelines/definition/types';
+import { PIPELINE_STATE_QUERY } from '../../pipelines/definition/types';
 import { pipelineWorkflow } from '../../workflows';
 
 /** Agents with tools: the callAgent activity runs a bounded tool loop, the tools being pipeline functions. */

@@ -8,8 +8,8 @@ import type { FakeServer } from '../helpers/fake-server';
 import { definition, pipelineInput, quietPipelineLogs, type PipelineHarness, startPipelineHarness } from '../helpers/pipeline-harness';
 import { createTemporalTestEnv, type TemporalTestEnv, waitFor } from '../helpers/temporal-env';
 import { startOpenAIFake } from '../providers/fakes/openai-fake';
-import type { AgentSpec, PipelineDefinition, PipelineEvent, PipelineState } from '../../temporal/pipeline/types';
-import { PIPELINE_SIGNAL, PIPELINE_STATE_QUERY } from '../../temporal/pipeline/types';
+import type { AgentSpec, PipelineDefinition, PipelineEvent, PipelineState } from '../../pipelines/definition/types';
+import { PIPELINE_SIGNAL, PIPELINE_STATE_QUERY } from '../../pipelines/definition/types';
 import { ensureTemporalCli } from '../../temporal/temporal-cli';
 import { pipelineWorkflow } from '../../workflows';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { PipelineApi } from '../../../pipelines/pipeline-api';
 import { requireTemporal, type TemporalAccess } from '../../temporal-access';
-import { workflowStreamHandler } from '../workflow-stream';
+import { workflowStreamHandler } from './instance-stream';
 import { definitionRoutes } from './definitions';
 import { instanceRoutes } from './instances';
 

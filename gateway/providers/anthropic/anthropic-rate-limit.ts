@@ -1,4 +1,4 @@
-import type { RateLimitSnapshot } from '../../core/rate-limit';
+import type { RateLimitSnapshot } from '../../rate-limits/rate-limit-snapshot';
 
 /**
  * Anthropic's rate-limit headers: `anthropic-ratelimit-requests-remaining`, `-tokens-remaining` and

@@ -1,4 +1,4 @@
-import type { RateLimitSnapshot } from '../../core/rate-limit';
+import type { RateLimitSnapshot } from '../../rate-limits/rate-limit-snapshot';
 
 /**
  * OpenAI's rate-limit headers (Azure OpenAI and many OpenAI-compatible servers send the same):

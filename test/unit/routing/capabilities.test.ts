@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../../gateway/core/chat-request';
-import { estimateTokens } from '../../../gateway/limits/estimate-tokens';
+import { estimateTokens } from '../../../gateway/rate-limits/estimate-tokens';
 import { capabilitiesOf, requiredCapabilities, satisfies } from '../../../gateway/routing/capabilities';
 
 test.each([

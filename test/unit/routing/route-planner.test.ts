@@ -2,7 +2,7 @@ import { loadConfig } from '../../../config/load-config';
 import type { ChatRequest } from '../../../gateway/core/chat-request';
 import { GatewayError } from '../../../gateway/core/errors';
 import { ManualClock } from '../../../gateway/routing/clock';
-import { HealthTracker } from '../../../gateway/routing/health-tracker';
+import { CircuitBreaker } from '../../../gateway/routing/circuit-breaker';
 import { ModelRegistry } from '../../../gateway/routing/model-registry';
 import { planRoute, type RoutePlan, type RoutingExtensions } from '../../../gateway/routing/route-planner';
 import { DEFAULT_ROUTING, type RoutingConfig, routingConfigSchema } from '../../../gateway/routing/routing-config';
@@ -25,14 +25,14 @@ const registry = ModelRegistry.fromSettings([...settings, { ...openai, name: 'op
 
 interface Setup {
   config: RoutingConfig;
-  health: HealthTracker;
+  circuits: CircuitBreaker;
   prices: PriceTable;
   rr: RoundRobinState;
 }
 
 function setup(routing: unknown = {}): Setup {
   const config = routingConfigSchema.parse(routing);
-  return { config, health: new HealthTracker(() => config.circuit_breaker, new ManualClock()), prices: new PriceTable(config.prices), rr: new RoundRobinState() };
+  return { config, circuits: new CircuitBreaker(() => config.circuit_breaker, new ManualClock()), prices: new PriceTable(config.prices), rr: new RoundRobinState() };
 }
 
 const userRequest = (model: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({ model, messages: [{ role: 'user', content: 'hello' }], ...extra });
@@ -94,8 +94,8 @@ describe('virtual models', () => {
 
   test('cb:fastest prefers the measured fastest; cb:balanced rotates', async () => {
     const s = setup({ groups: { 'cb:fastest': ['openai/gpt-4o', 'google/gemini-2.0-flash'], 'cb:balanced': ['openai/gpt-4o', 'google/gemini-2.0-flash'] } });
-    s.health.recordSuccess('openai/gpt-4o', { latencyMs: 900 });
-    s.health.recordSuccess('google/gemini-2.0-flash', { latencyMs: 200 });
+    s.circuits.recordSuccess('openai/gpt-4o', { latencyMs: 900 });
+    s.circuits.recordSuccess('google/gemini-2.0-flash', { latencyMs: 200 });
     expect(refs(await plan('cb:fastest', s))).toEqual(['google/gemini-2.0-flash', 'openai/gpt-4o']);
     const firsts = [];
     for (let i = 0; i < 4; i++) firsts.push(refs(await plan('cb:balanced', s))[0]);
@@ -257,8 +257,8 @@ describe('request extensions', () => {
 
   test('provider.sort picks the strategy; circuit_breaker.strategy overrides it', async () => {
     const s = setup({ groups: { auto: ['openai/gpt-4o', 'openai/gpt-4o-mini'] } });
-    s.health.recordSuccess('openai/gpt-4o-mini', { latencyMs: 900 });
-    s.health.recordSuccess('openai/gpt-4o', { latencyMs: 100 });
+    s.circuits.recordSuccess('openai/gpt-4o-mini', { latencyMs: 900 });
+    s.circuits.recordSuccess('openai/gpt-4o', { latencyMs: 100 });
     const price = await plan('auto', s, { provider: { sort: 'price' } });
     expect(price.strategy).toBe('cost_optimized');
     expect(refs(price)[0]).toBe('openai/gpt-4o-mini');
@@ -283,8 +283,8 @@ describe('request extensions', () => {
 
   test('max_latency_ms and performance_target move candidates whose p95 is above them last', async () => {
     const s = setup({ groups: { auto: ['openai/gpt-4o', 'google/gemini-2.0-flash'] }, models: { slowish: { models: ['openai/gpt-4o', 'google/gemini-2.0-flash'], performance_target: '2s' } } });
-    s.health.recordSuccess('openai/gpt-4o', { latencyMs: 3000 });
-    s.health.recordSuccess('google/gemini-2.0-flash', { latencyMs: 1500 });
+    s.circuits.recordSuccess('openai/gpt-4o', { latencyMs: 3000 });
+    s.circuits.recordSuccess('google/gemini-2.0-flash', { latencyMs: 1500 });
     expect(refs(await plan('auto', s))).toEqual(['openai/gpt-4o', 'google/gemini-2.0-flash']);
     expect(refs(await plan('auto', s, { circuit_breaker: { max_latency_ms: 2000 } }))).toEqual(['google/gemini-2.0-flash', 'openai/gpt-4o']);
     expect(refs(await plan('slowish', s))).toEqual(['google/gemini-2.0-flash', 'openai/gpt-4o']);
@@ -293,8 +293,8 @@ describe('request extensions', () => {
 
   test('streams rank by time to first token under performance_first', async () => {
     const s = setup({ groups: { 'cb:fastest': ['openai/gpt-4o', 'google/gemini-2.0-flash'] } });
-    s.health.recordSuccess('openai/gpt-4o', { latencyMs: 5000, ttftMs: 100 });
-    s.health.recordSuccess('google/gemini-2.0-flash', { latencyMs: 1000, ttftMs: 800 });
+    s.circuits.recordSuccess('openai/gpt-4o', { latencyMs: 5000, ttftMs: 100 });
+    s.circuits.recordSuccess('google/gemini-2.0-flash', { latencyMs: 1000, ttftMs: 800 });
     expect(refs(await plan('cb:fastest', s))[0]).toBe('google/gemini-2.0-flash');
     expect(refs(await plan('cb:fastest', s, {}, {}, true))[0]).toBe('openai/gpt-4o');
   });

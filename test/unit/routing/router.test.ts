@@ -99,7 +99,7 @@ test('circuit with the manual clock: opens after consecutive failures, half-open
   const { rt, clock } = runtime({ circuit_breaker: { consecutive_failures: 2, cooldown_ms: 5_000 }, retry: { max_attempts: 2, jitter: false, budget_ms: 1_000 } });
   fake.enqueue({ error: { status: 500 } }, { error: { status: 500 } });
   await expect(rt.router.generate(route, { signal })).rejects.toMatchObject({ status: 503 });
-  expect(rt.health.get('openai/gpt-4o').circuit).toBe('open');
+  expect(rt.circuits.get('openai/gpt-4o').circuit).toBe('open');
   const calls = fake.requests.length;
   // open: no upstream call at all, 503 naming when to come back
   const open = (await rt.router.generate(route, { signal }).catch((e: unknown) => e)) as GatewayError;
@@ -109,7 +109,7 @@ test('circuit with the manual clock: opens after consecutive failures, half-open
   clock.advance(5_000);
   const r = await rt.router.generate(route, { signal });
   expect(r.value.choices[0]?.content).toBe('Echo: hi');
-  expect(rt.health.get('openai/gpt-4o').circuit).toBe('closed');
+  expect(rt.circuits.get('openai/gpt-4o').circuit).toBe('closed');
 });
 
 test('when every candidate is open, the router waits for the half-open probe within its budget', async () => {

@@ -1,5 +1,5 @@
 import { ManualClock } from '../../../gateway/routing/clock';
-import { HealthTracker } from '../../../gateway/routing/health-tracker';
+import { CircuitBreaker } from '../../../gateway/routing/circuit-breaker';
 import { DEFAULT_ROUTING } from '../../../gateway/routing/routing-config';
 import { type CandidateInfo, orderCandidates, type OrderContext, RoundRobinState } from '../../../gateway/routing/strategies';
 import { PriceTable } from '../../../gateway/usage/price-table';
@@ -9,7 +9,7 @@ const refs = (xs: readonly CandidateInfo[]): string[] => xs.map((x) => x.ref);
 
 function ctx(extra: Partial<OrderContext> = {}): OrderContext {
   return {
-    health: new HealthTracker(() => DEFAULT_ROUTING.circuit_breaker, new ManualClock()),
+    circuits: new CircuitBreaker(() => DEFAULT_ROUTING.circuit_breaker, new ManualClock()),
     prices: new PriceTable(),
     rr: new RoundRobinState(),
     routeKey: 'r',
@@ -35,7 +35,7 @@ test('cost_optimized: cheapest per 1k first, unknown prices last, stable among e
 
 test('performance_first: fastest measured first; unmeasured after those meeting the target, before slower ones', () => {
   const context = ctx();
-  const h = context.health;
+  const h = context.circuits;
   h.recordSuccess('a/slow', { latencyMs: 900 });
   h.recordSuccess('a/fast', { latencyMs: 100 });
   h.recordSuccess('a/mid', { latencyMs: 300 });
@@ -46,7 +46,7 @@ test('performance_first: fastest measured first; unmeasured after those meeting 
 
 test('performance_first ranks streams by time to first token, falling back to latency', () => {
   const context = ctx();
-  const h = context.health;
+  const h = context.circuits;
   h.recordSuccess('a/x', { latencyMs: 5000, ttftMs: 100 });
   h.recordSuccess('a/y', { latencyMs: 1000, ttftMs: 400 });
   h.recordSuccess('a/z', { latencyMs: 200 });
@@ -84,8 +84,8 @@ test('RoundRobinState tolerates changing candidate sets and resets', () => {
 
 test('with a performance target any strategy moves candidates whose p95 exceeds it to the end', () => {
   const context = ctx({ performanceTargetMs: 1000 });
-  context.health.recordSuccess('openai/gpt-4o-mini', { latencyMs: 3000 });
-  context.health.recordSuccess('ollama/llama3.2', { latencyMs: 500 });
+  context.circuits.recordSuccess('openai/gpt-4o-mini', { latencyMs: 3000 });
+  context.circuits.recordSuccess('ollama/llama3.2', { latencyMs: 500 });
   expect(refs(orderCandidates('failover_chain', POOL, context))).toEqual([
     'openai/gpt-4o',
     'custom/mystery',

@@ -1,5 +1,5 @@
 import { agentRequest, agentTools, toolInput } from '../../../activities/agent-call';
-import type { AgentSpec, FunctionSpec } from '../../../temporal/pipeline/types';
+import type { AgentSpec, FunctionSpec } from '../../../pipelines/definition/types';
 
 const agent: AgentSpec = { id: 'a', role: 'a', model: 'openai/gpt-4o-mini', prompts: { user_template: 'x' }, tools: ['lookup', 'plain'] };
 const fns: FunctionSpec[] = [

@@ -1,6 +1,6 @@
-import { evaluateRule, RuleError, tryEvaluateRule } from '../../../temporal/pipeline/rules';
-import type { PipelineData } from '../../../temporal/pipeline/data-path';
-import type { Rule } from '../../../temporal/pipeline/types';
+import { evaluateRule, RuleError, tryEvaluateRule } from '../../../pipelines/definition/rules';
+import type { PipelineData } from '../../../pipelines/definition/data-path';
+import type { Rule } from '../../../pipelines/definition/types';
 
 const data: PipelineData = {
   input: { topic: 'Durable execution', tags: ['a', 'b'], audience: 'developers', flag: null },

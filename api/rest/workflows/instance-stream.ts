@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
-import { openInstanceFeed } from '../../pipelines/instance-events';
-import type { PipelineApi } from '../../pipelines/pipeline-api';
-import { SseResponse } from './sse-response';
-import { intParam } from './workflows/request-helpers';
+import { openInstanceFeed } from '../../../pipelines/instance-events';
+import type { PipelineApi } from '../../../pipelines/pipeline-api';
+import { SseResponse } from '../sse-response';
+import { intParam } from './request-helpers';
 
 /**
  * `GET /v1/workflow-instances/:id/stream`: the instance's events as SSE — `id: <seq>`, `event: <TYPE>`,

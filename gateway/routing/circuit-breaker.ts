@@ -65,7 +65,7 @@ interface State {
   totalFailures: number;
 }
 
-export class HealthTracker {
+export class CircuitBreaker {
   private readonly states = new Map<string, State>();
 
   constructor(

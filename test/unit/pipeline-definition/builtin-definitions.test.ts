@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compileDefinition } from '../../../temporal/pipeline/compile-definition';
-import { evaluateRule } from '../../../temporal/pipeline/rules';
-import { renderTemplate } from '../../../temporal/pipeline/templates';
-import type { PipelineDefinition } from '../../../temporal/pipeline/types';
+import { compileDefinition } from '../../../pipelines/definition/compile-definition';
+import { evaluateRule } from '../../../pipelines/definition/rules';
+import { renderTemplate } from '../../../pipelines/definition/templates';
+import type { PipelineDefinition } from '../../../pipelines/definition/types';
 import { builtinDefinitionsDir, readBuiltinSources } from '../../../pipelines/builtin-definitions';
 import { validateInitialData } from '../../../pipelines/validate-initial-data';
 

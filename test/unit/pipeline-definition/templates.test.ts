@@ -1,5 +1,5 @@
-import { renderTemplate, renderValue, templateErrors, templateVariables } from '../../../temporal/pipeline/templates';
-import type { PipelineData } from '../../../temporal/pipeline/data-path';
+import { renderTemplate, renderValue, templateErrors, templateVariables } from '../../../pipelines/definition/templates';
+import type { PipelineData } from '../../../pipelines/definition/data-path';
 
 const data: PipelineData = {
   input: { topic: 'Temporal', length: 800, audience: 'engineers', empty: null },

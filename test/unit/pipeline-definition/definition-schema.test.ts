@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { definitionJsonSchema, parseDefinitionSource } from '../../../temporal/pipeline/definition-schema';
+import { definitionJsonSchema, parseDefinitionSource } from '../../../pipelines/definition/definition-schema';
 import { builtinDefinitionsDir, readBuiltinSources } from '../../../pipelines/builtin-definitions';
 import { DEFINITION_SCHEMA_FILE, definitionSchemaText } from '../../../scripts/write-definition-schema';
 

@@ -1,5 +1,5 @@
-import { checkDefinition, compileDefinition, DefinitionError, parseDuration } from '../../../temporal/pipeline/compile-definition';
-import { evaluateRule } from '../../../temporal/pipeline/rules';
+import { checkDefinition, compileDefinition, DefinitionError, parseDuration } from '../../../pipelines/definition/compile-definition';
+import { evaluateRule } from '../../../pipelines/definition/rules';
 
 const agent = (id: string, extra: Record<string, unknown> = {}) => ({ id, role: id, model: 'gpt-4o', prompts: { user_template: `Do {topic}` }, ...extra });
 const issuesOf = (input: unknown) => {

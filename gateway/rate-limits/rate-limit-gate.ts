@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import type { Usage } from '../gateway/core/chat-result';
-import { GatewayError } from '../gateway/core/errors';
-import { estimateTokens, isChatRequestLike } from '../gateway/limits/estimate-tokens';
-import type { Admission, RateLimiter } from '../gateway/limits/rate-limiter';
-import { formatResetDuration } from '../gateway/limits/ratelimit-headers';
+import type { Usage } from '../core/chat-result';
+import { GatewayError } from '../core/errors';
+import { estimateTokens, isChatRequestLike } from './estimate-tokens';
+import type { Admission, RateLimiter } from './rate-limiter';
+import { formatResetDuration } from './ratelimit-headers';
 
 /**
  * Per-caller and global rate limits around the chat route: admit (estimated tokens) → 429 or call the route

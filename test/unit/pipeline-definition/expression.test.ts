@@ -1,5 +1,5 @@
-import { evaluateExpression, expressionError, parseExpression } from '../../../temporal/pipeline/expression';
-import type { PipelineData } from '../../../temporal/pipeline/data-path';
+import { evaluateExpression, expressionError, parseExpression } from '../../../pipelines/definition/expression';
+import type { PipelineData } from '../../../pipelines/definition/data-path';
 
 const data: PipelineData = {
   input: { topic: 'Temporal', tags: ['durable', 'workflows'], count: 3, nested: { deep: { x: 1 } } },
