@@ -3,9 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { createLogger, createRedactor } from '../config/logger';
-import type * as RateLimiterModule from '../gateway/rate-limits/rate-limiter';
-import { RoutingSource } from '../config/routing-source';
-import { GatewayRuntime } from '../gateway/routing/gateway-runtime';
+import { openProcessRuntime, type ProcessRuntime } from '../runtime/process-runtime';
 import { createApp } from './app';
 import { createTokenCheck } from './middleware/auth';
 import { createRequestListener, parseByteSize } from './request-listener';
@@ -25,8 +23,8 @@ export interface StartApiOptions {
   config: AppConfig;
   temporal: TemporalAccess;
   logger?: Logger;
-  /** The routing runtime; built from `config` when absent. */
-  runtime?: GatewayRuntime;
+  /** The process's routing runtime (shared with a worker in the same process); opened from `config` (and closed with the server) when absent. */
+  runtime?: ProcessRuntime;
   /** The pipeline services; opened from `config` when absent. */
   pipelines?: PipelineApi;
 }
@@ -37,15 +35,10 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   let draining = false;
   const redact = createRedactor([...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens]);
   const checkToken = createTokenCheck(config.server.apiTokens);
-  const providerLimits = config.providers.flatMap((p) => (p.rateLimits ? [{ provider: p.name, keys: p.apiKeys.length, ...p.rateLimits }] : []));
-  const limits = config.routing.rate_limits;
-  const anyLimit = providerLimits.length > 0 || [limits.per_caller, limits.global].some((l) => l.rpm !== undefined || l.tpm !== undefined);
-  // Loaded only when some limit is configured: a gateway without limits never pays for it (memory, hot path).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const limiter = anyLimit ? (require('../gateway/rate-limits/rate-limiter') as typeof RateLimiterModule).createRateLimiter({ limits, providerLimits, redisUrl: config.redisUrl, keyPrefix: config.rateLimitPrefix, logger }) : undefined;
-  const routing = new RoutingSource(config.routing, config.configFile, process.env, logger);
-  routing.watch();
-  const runtime = opts.runtime ?? new GatewayRuntime(config.providers, routing.get, { keyLimiter: limiter });
+  const processRuntime = opts.runtime ?? openProcessRuntime(config, logger);
+  const owned = opts.runtime ? undefined : processRuntime; // closed with the server only when opened here
+  const runtime = processRuntime.gateway;
+  const limiter = processRuntime.limiter;
   const pipelines = opts.pipelines ?? (await openPipelineApi({ config, temporal, logger }));
   const app = createApp({ config, runtime, temporal, logger, redact, checkToken, draining: () => draining, pipelines });
   const chat = new ChatCompletionsRoute({ router: runtime.router, logger, redact, sseKeepAliveMs: config.server.sseKeepAliveMs });
@@ -53,7 +46,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => {
-      void limiter?.close();
+      void owned?.close();
       void pipelines.close();
       reject(err);
     });
@@ -80,10 +73,9 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
       draining = true;
       const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceMs);
       timer.unref();
-      routing.close();
       server.close(() => {
         clearTimeout(timer);
-        void Promise.all([limiter?.close(), pipelines.close()]).then(() => resolve());
+        void Promise.all([owned?.close(), pipelines.close()]).then(() => resolve());
       });
       server.closeIdleConnections();
     });

@@ -15,6 +15,7 @@ import { TemporalClientManager } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../pipelines/definition/search-attributes';
 import { ensureTemporalCli } from '../temporal/temporal-cli';
+import { openProcessRuntime, type ProcessRuntime } from '../runtime/process-runtime';
 import { createWorkerPipelineDeps, type WorkerPipelineDeps } from '../workers/pipeline-deps';
 import { connectNativeWithRetry, installWorkerRuntime } from '../workers/runtime';
 import { createWorker } from '../workers/worker';
@@ -25,6 +26,7 @@ interface Running {
   nativeConnection?: NativeConnection;
   worker?: Worker;
   workerRun?: Promise<void>;
+  runtime?: ProcessRuntime;
   pipelineDeps?: WorkerPipelineDeps;
   api?: ApiServer;
 }
@@ -114,7 +116,10 @@ async function startAll(config: AppConfig, logger: Logger, running: Running, sig
   running.manager = new TemporalClientManager({ address, namespace: config.temporal.namespace, logger });
   running.manager.start();
 
-  running.pipelineDeps = await createWorkerPipelineDeps(config, logger);
+  // One gateway runtime for the whole process: agent turns and /v1/chat/completions share circuits, key pools,
+  // latency statistics, per-key limits and the hot-reloaded routing config.
+  running.runtime = openProcessRuntime(config, logger);
+  running.pipelineDeps = await createWorkerPipelineDeps(config, running.runtime.gateway, logger);
   running.nativeConnection = await connectNativeWithRetry({ address, logger, signal });
   running.worker = await createWorker({
     connection: running.nativeConnection,
@@ -126,8 +131,7 @@ async function startAll(config: AppConfig, logger: Logger, running: Running, sig
   running.workerRun = running.worker.run();
   signal.throwIfAborted();
 
-  const apiOptions = { config, temporal: running.manager, logger };
-  running.api = await startApiServer(apiOptions);
+  running.api = await startApiServer({ config, temporal: running.manager, logger, runtime: running.runtime });
 }
 
 /** Stops in order: API (drains in-flight requests) → worker → connections → dev server. Never throws. */
@@ -149,6 +153,7 @@ async function stopAll(running: Running, logger: Logger): Promise<void> {
   }
   if (running.nativeConnection) await step('the worker connection', () => running.nativeConnection!.close());
   if (running.pipelineDeps) await step('the pipeline services', () => running.pipelineDeps!.close());
+  if (running.runtime) await step('the gateway runtime', () => running.runtime!.close());
   if (running.manager) await step('the Temporal client', () => running.manager!.close());
   if (running.devServer) await step('the Temporal dev server', () => running.devServer!.stop());
   logger.info('Stopped');

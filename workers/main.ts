@@ -5,6 +5,7 @@
 import { createActivities } from '../activities';
 import { loadConfig, loadDotEnv } from '../config/load-config';
 import { createLogger } from '../config/logger';
+import { openProcessRuntime } from '../runtime/process-runtime';
 import { createWorkerPipelineDeps } from './pipeline-deps';
 import { connectNativeWithRetry, installWorkerRuntime } from './runtime';
 import { createWorker } from './worker';
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const pipelineDeps = await createWorkerPipelineDeps(config, logger);
+  const runtime = openProcessRuntime(config, logger);
+  const pipelineDeps = await createWorkerPipelineDeps(config, runtime.gateway, logger);
   const connection = await connectNativeWithRetry({ address, logger, signal: abort.signal });
   try {
     const worker = await createWorker({
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await pipelineDeps.close();
+    await runtime.close();
   }
 }
 

@@ -1,8 +1,8 @@
 /**
- * What a worker's pipeline activities need, built once per process from the configuration: the gateway
- * runtime (the same routing as the API), the event log (Redis when REDIS_URL is set, else in-process and
- * shared with an API in the same process), the usage ledger, and the function registry (built-ins + modules
- * from CB_FUNCTIONS_DIR).
+ * What a worker's pipeline activities need, built once per process: the gateway runtime is the process's one
+ * (handed in by the entry point — with `npm start` the very one the API routes with), plus the event log (Redis
+ * when REDIS_URL is set, else in-process and shared with an API in the same process), the usage ledger, and the
+ * function registry (built-ins + modules from CB_FUNCTIONS_DIR).
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -10,7 +10,7 @@ import type { ActivityDeps } from '../activities';
 import { FunctionRegistry } from '../activities/functions/function-registry';
 import { functionsConfigFromEnv } from '../activities/functions/function-types';
 import type { AppConfig } from '../config/app-config';
-import { GatewayRuntime } from '../gateway/routing/gateway-runtime';
+import type { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 import { sharedEventLog } from '../pipelines/event-log-factory';
 import { openUsageLedger } from '../pipelines/usage-ledger-factory';
 
@@ -19,8 +19,7 @@ export interface WorkerPipelineDeps {
   close(): Promise<void>;
 }
 
-export async function createWorkerPipelineDeps(config: AppConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<WorkerPipelineDeps> {
-  const runtime = new GatewayRuntime(config.providers, () => config.routing);
+export async function createWorkerPipelineDeps(config: AppConfig, runtime: GatewayRuntime, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<WorkerPipelineDeps> {
   const events = sharedEventLog(config, (err) => logger.warn({ err }, 'pipeline event log (Redis) error'));
   const ledger = await openUsageLedger(config, env);
   const functions = FunctionRegistry.withBuiltIns(functionsConfigFromEnv(env));

@@ -11,8 +11,9 @@ import { RoundRobinState } from './strategies';
 
 /**
  * Everything a process needs to route chat calls, built once from the configuration: the model registry,
- * per-target circuits and latency statistics, per-provider key pools, prices and the router. The API and the Temporal
- * workers each build one, so pipelines route exactly like `/v1/chat/completions`.
+ * per-target circuits and latency statistics, per-provider key pools, prices and the router. One per process
+ * (`runtime/process-runtime.ts` builds it at the entry point), shared by the API and the worker's agent activities,
+ * so pipelines route exactly like `/v1/chat/completions` and see the same circuits, keys and routing reloads.
  */
 export interface ProviderReport {
   provider: string;
