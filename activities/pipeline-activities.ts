@@ -102,21 +102,15 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
   const now = deps.now ?? Date.now;
 
   /**
-   * The ledger write, retried briefly. If the ledger stays down the step still succeeds (its usage is in the
-   * workflow state): failing it would call — and pay — the provider again.
+   * The ledger write: one attempt, idempotent (keyed by run, activity and round; a replayed write is an upsert).
+   * If the ledger is down the step still succeeds and its usage stays in the workflow state: failing the step
+   * would call — and pay — the provider again, and a private retry loop would hide behind Temporal's.
    */
   async function recordUsage(entry: UsageEntry): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await deps.ledger.record(entry);
-        return;
-      } catch (err) {
-        if (attempt >= 3) {
-          deps.logger?.warn({ err, key: entry.key }, 'usage ledger: could not record a billed call');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-      }
+    try {
+      await deps.ledger.record(entry);
+    } catch (err) {
+      deps.logger?.warn({ err, key: entry.key }, 'usage ledger: could not record a billed call (its usage stays in the run state)');
     }
   }
 
@@ -129,7 +123,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     const calls = new Map<number, ResultToolCall>();
     let routed;
     try {
-      routed = await deps.runtime.router.stream({ model: request.model, stream: true, request, extensions: {} }, { signal: ctx.cancellationSignal, requestId });
+      routed = await deps.runtime.router.stream({ model: request.model, stream: true, request, extensions: {} }, { signal: ctx.cancellationSignal, requestId, singlePass: true });
       for await (const part of routed.value) {
         if (part.type === 'text-delta' && part.choice === 0 && part.delta !== '') {
           text += part.delta;

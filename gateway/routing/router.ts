@@ -63,6 +63,12 @@ export interface RouterDeps {
 export interface RouteCallOptions {
   signal: AbortSignal;
   requestId?: string;
+  /**
+   * One pass over the candidates (failover across targets and keys, no backoff sleeps, no second round):
+   * for callers whose own retry policy owns the backoff between passes — Temporal, for agent turns. The
+   * error then carries `retryAfterMs` only when something asked for a wait (Retry-After, a circuit reopening).
+   */
+  singlePass?: boolean;
 }
 
 interface AttemptResult<T> {
@@ -235,6 +241,7 @@ export class Router {
         }
       }
       // A whole round without an answer: back off and go again while the budget allows.
+      if (opts.singlePass) return this.giveUp(req, attempts, last, allRateLimited, earliest, blocked, true);
       if (attempts.length >= cfg.retry.max_attempts || candidates.every((c) => gone.has(c.ref))) break;
       const now = this.clock.now();
       const delay = Math.max(backoffDelay(round, cfg.retry, this.deps.random), Number.isFinite(earliest) ? earliest - now : 0);
@@ -279,10 +286,14 @@ export class Router {
     allRateLimited: boolean,
     earliest: number,
     blocked: { rateLimited: boolean; authRejected: boolean },
+    singlePass = false,
   ): never {
     const now = this.clock.now();
-    // When to come back: the earliest moment a candidate is usable again, else what the upstream asked for, else a cooldown.
-    const retryAfterMs = Number.isFinite(earliest) ? Math.max(1_000, earliest - now) : (last?.retryAfterMs ?? this.deps.config().circuit_breaker.cooldown_ms);
+    // When to come back: the earliest moment a candidate is usable again, else what the upstream asked for, else
+    // a cooldown (an HTTP client needs a Retry-After; a single-pass caller keeps its own backoff instead).
+    const asked = Number.isFinite(earliest) ? Math.max(1_000, earliest - now) : last?.retryAfterMs;
+    const retryAfterMs = asked ?? (singlePass ? undefined : this.deps.config().circuit_breaker.cooldown_ms);
+    const retryIn = retryAfterMs === undefined ? '' : ` Retry after ${Math.ceil(retryAfterMs / 1000)} s.`;
     const tried = [...new Set(attempts.map((a) => `${a.ref} (${a.status})`))].join(', ');
     const headers = { 'x-cb-attempts': String(attempts.length) };
     // Every call was refused for credentials: that is the answer (a configuration problem), not an outage.
@@ -291,7 +302,7 @@ export class Router {
       throw new GatewayError({ status: 401, type: 'authentication_error', code: 'provider_keys_rejected', headers, message: `Every configured key for '${req.model}' was rejected by its provider (see GET /v1/providers); fix the provider keys.` });
     }
     if ((attempts.length > 0 && allRateLimited) || (attempts.length === 0 && blocked.rateLimited)) {
-      throw new GatewayError({ status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited', retryAfterMs, headers, message: `Every provider key for '${req.model}' is rate-limited (${tried}). Retry after ${Math.ceil(retryAfterMs / 1000)} s.` });
+      throw new GatewayError({ status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited', retryAfterMs, headers, message: `Every provider key for '${req.model}' is rate-limited (${tried}).${retryIn}` });
     }
     throw new GatewayError({
       status: 503,
@@ -302,7 +313,7 @@ export class Router {
       retryable: true,
       message:
         attempts.length === 0
-          ? `No provider for '${req.model}' is available right now (circuits open or keys unavailable). Retry after ${Math.ceil(retryAfterMs / 1000)} s.`
+          ? `No provider for '${req.model}' is available right now (circuits open or keys unavailable).${retryIn}`
           : `All providers for '${req.model}' failed after ${attempts.length} attempt(s): ${tried}. Last error: ${last?.message ?? 'unknown'}`,
     });
   }

@@ -59,6 +59,23 @@ test('classify: key-level, target-level, retryable and fatal outcomes come from 
   expect(classify(e(500, false), [429])).toBe('fatal'); // unless the data says otherwise
 });
 
+test('singlePass: one call per candidate, no backoff sleep; the error asks for a wait only when the upstream did', async () => {
+  const { rt, sleeps } = runtime({ retry: { base_delay_ms: 100, max_delay_ms: 1_000, jitter: false } });
+  const before = fake.requests.length;
+  fake.enqueue({ error: { status: 500 } });
+  const plain = await rt.router.generate(route, { signal, singlePass: true }).then(() => undefined, (e: unknown) => e);
+  expect(plain).toBeInstanceOf(GatewayError);
+  expect(plain).toMatchObject({ status: 503, code: 'no_healthy_provider', retryAfterMs: undefined });
+  expect(fake.requests.length - before).toBe(1);
+  expect(sleeps).toEqual([]);
+
+  fake.enqueue({ error: { status: 503, headers: { 'retry-after': '3' } } });
+  const asked = await rt.router.generate(route, { signal, singlePass: true }).then(() => undefined, (e: unknown) => e);
+  expect(asked).toMatchObject({ status: 503, retryAfterMs: 3_000 });
+  expect(fake.requests.length - before).toBe(2);
+  expect(sleeps).toEqual([]);
+});
+
 test('retries the only candidate with exponential backoff, then answers', async () => {
   const { rt, sleeps } = runtime({ retry: { base_delay_ms: 100, max_delay_ms: 1_000, jitter: false } });
   fake.enqueue({ error: { status: 500 } }, { error: { status: 502 } });
