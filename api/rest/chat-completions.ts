@@ -97,7 +97,7 @@ export class ChatCompletionsRoute {
         }
       }
       if (!out.complete) {
-        throw new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_stream_incomplete', provider: model.provider, message: `${model.provider}: the upstream stream ended before the response was complete` });
+        throw new GatewayError({ status: 502, type: 'upstream_error', code: 'stream_truncated', provider: model.provider, message: `${model.provider}: the upstream stream ended before the response was complete` });
       }
       log(200, out.usage);
       sse.end(out.end());

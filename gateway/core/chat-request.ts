@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GatewayError } from './errors';
+import { GatewayErrors } from './errors';
 
 /**
  * The canonical chat request. Our public contract is OpenAI Chat Completions, so the canonical request is
@@ -142,10 +142,10 @@ export function parseToolArguments(text: string, param: string, provider: string
   try {
     value = JSON.parse(text) as unknown;
   } catch {
-    throw GatewayError.invalidRequest(`${param}: tool call arguments must be valid JSON`, param);
+    throw GatewayErrors.invalidRequest(`${param}: tool call arguments must be valid JSON`, param);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw GatewayError.invalidRequest(`${param}: tool call arguments must be a JSON object for ${provider}`, param);
+    throw GatewayErrors.invalidRequest(`${param}: tool call arguments must be a JSON object for ${provider}`, param);
   }
   return value as Record<string, unknown>;
 }

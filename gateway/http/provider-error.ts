@@ -1,4 +1,4 @@
-import { GatewayError } from '../core/errors';
+import { GatewayError, upstreamCode } from '../core/errors';
 import { retryAfterMs } from './upstream-client';
 
 /**
@@ -11,7 +11,8 @@ export function upstreamHttpError(args: {
   status: number;
   headers: Record<string, string>;
   message: string | undefined;
-  code?: string | null;
+  /** The upstream's own error code, passed on verbatim. */
+  code?: string | number | null;
   param?: string | null;
   rawText?: string;
 }): GatewayError {
@@ -21,7 +22,7 @@ export function upstreamHttpError(args: {
   return new GatewayError({
     status: args.status,
     message: `${provider}: ${detail || `upstream returned HTTP ${args.status}`}`,
-    code: args.code ?? null,
+    code: upstreamCode(args.code),
     param: args.param ?? null,
     provider,
     retryAfterMs: retryAfterMs(headers),

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
-import { GatewayError } from '../core/errors';
+import { GatewayError, GatewayErrors } from '../core/errors';
 
 /**
  * The upstream HTTP client for the hot path: one undici Agent (a keep-alive Pool per origin).
@@ -100,21 +100,13 @@ export function flattenHeaders(h: Record<string, string | string[] | undefined>)
 /** Maps a transport failure (reset, refused, timeout, abort) to a GatewayError. */
 export function networkError(provider: string, err: unknown, signal?: AbortSignal): GatewayError {
   if (err instanceof GatewayError) return err;
+  if (signal?.aborted) return GatewayErrors.aborted(provider, err);
   const code = (err as { code?: string } | null)?.code;
-  if (signal?.aborted) {
-    return new GatewayError({ status: 499, message: 'Request was aborted', type: 'api_error', code: 'aborted', provider, retryable: false, cause: err });
-  }
-  const timeout =
-    code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-  return new GatewayError({
-    status: timeout ? 504 : 502,
-    type: timeout ? 'timeout_error' : 'upstream_error',
-    code: timeout ? 'upstream_timeout' : 'upstream_unreachable',
-    message: `${provider}: ${timeout ? 'upstream timed out' : 'upstream connection failed'} (${code ?? (err as Error)?.name ?? 'error'})`,
-    provider,
-    retryable: true,
-    cause: err,
-  });
+  const reason = code ?? (err as Error)?.name ?? 'error';
+  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  return timeout
+    ? GatewayErrors.upstreamTimeout(provider, `upstream timed out (${reason})`, err)
+    : GatewayErrors.upstreamUnreachable(provider, `upstream connection failed (${reason})`, err);
 }
 
 /** Reads the whole body as text (used for errors and non-streaming responses). */

@@ -28,6 +28,8 @@ export interface ProviderSettings {
   rateLimits?: { rpm?: number; tpm?: number };
   /** load_balanced weight per key, in `apiKeys` order (default 1). */
   keyWeights?: number[];
+  /** `custom` only: the endpoint speaks OpenRouter's dialect and receives its extra fields (`top_k`, `usage`, `plugins` …). */
+  openrouterCompatible?: boolean;
 }
 
 /** Hands out the instance's keys round-robin. (Health-aware key pools build on this.) */

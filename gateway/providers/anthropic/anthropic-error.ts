@@ -1,14 +1,10 @@
-import { GatewayError } from '../../core/errors';
+import { GatewayError, upstreamCode } from '../../core/errors';
 import { tryParseJson, upstreamHttpError } from '../../http/provider-error';
+import type { UpstreamFailure } from '../../http/post-json';
 import { anthropicErrorSchema, type AnthropicErrorBody } from './anthropic-schemas';
 
 /** A non-2xx Anthropic response → GatewayError. Anthropic's 529 (overloaded) is not an OpenAI status: clients get 503. */
-export function anthropicHttpError(args: {
-  provider: string;
-  status: number;
-  headers: Record<string, string>;
-  rawText: string;
-}): GatewayError {
+export function anthropicHttpError(args: UpstreamFailure): GatewayError {
   const parsed = anthropicErrorSchema.safeParse(tryParseJson(args.rawText));
   return upstreamHttpError({
     provider: args.provider,
@@ -41,7 +37,7 @@ export function anthropicStreamError(provider: string, body: AnthropicErrorBody)
   return new GatewayError({
     status,
     message: `${provider}: ${body.error.message}`,
-    code: body.error.type,
+    code: upstreamCode(body.error.type),
     provider,
   });
 }

@@ -1,5 +1,4 @@
 import type { StreamPart } from '../../core/chat-result';
-import { GatewayError } from '../../core/errors';
 import { anthropicStreamError } from './anthropic-error';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-schemas';
 import { isTextBlock, isToolUseBlock } from './convert-anthropic-response';
@@ -14,7 +13,8 @@ type BlockState =
   | { kind: 'ignored' };
 
 /**
- * Turns Anthropic stream events into canonical parts, one event at a time (pure; no I/O).
+ * Turns Anthropic stream events into canonical parts, one event at a time (pure; no I/O). The `finish`
+ * part comes only with `message_stop`, so a stream cut off before it is caught by the stream skeleton.
  * Anthropic numbers content blocks across text and tools; OpenAI numbers tool calls only, so each tool
  * block gets the next tool-call index (0, 1, …) in order of appearance.
  */
@@ -29,10 +29,6 @@ export class AnthropicStreamTranslator {
     private readonly provider: string,
     private readonly responseToolName: string | undefined,
   ) {}
-
-  get finished(): boolean {
-    return this.done;
-  }
 
   /** Parts for one event; throws a GatewayError for an `error` event. */
   onEvent(ev: AnthropicStreamEvent): StreamPart[] {
@@ -63,20 +59,6 @@ export class AnthropicStreamTranslator {
         return [];
       case 'error':
         throw anthropicStreamError(this.provider, ev);
-    }
-  }
-
-  /** Called when the body ended: a stream without `message_stop` was cut off. */
-  end(): void {
-    if (!this.done) {
-      throw new GatewayError({
-        status: 502,
-        type: 'upstream_error',
-        code: 'stream_truncated',
-        message: `${this.provider}: stream ended before message_stop`,
-        provider: this.provider,
-        retryable: true,
-      });
     }
   }
 

@@ -1,5 +1,5 @@
 import type { UserContentPart } from '../../core/chat-request';
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
 import type {
   AnthropicDocumentBlock,
   AnthropicImageBlock,
@@ -29,23 +29,23 @@ export function convertImage(url: string, param: string): AnthropicImageBlock {
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
   const uri = url.startsWith('data:') ? parseDataUri(url) : undefined;
   if (!uri) {
-    throw GatewayError.invalidRequest('Anthropic accepts images only as base64 data URIs or http(s) URLs', param);
+    throw GatewayErrors.invalidRequest('Anthropic accepts images only as base64 data URIs or http(s) URLs', param);
   }
   const mediaType = uri.mediaType === 'image/jpg' ? 'image/jpeg' : uri.mediaType;
   if (!IMAGE_TYPES.has(mediaType)) {
-    throw GatewayError.invalidRequest(
+    throw GatewayErrors.invalidRequest(
       `Anthropic does not support image type '${uri.mediaType || 'unknown'}' (use jpeg, png, gif or webp)`,
       param,
     );
   }
-  if (!uri.base64) throw GatewayError.invalidRequest('Image data URIs must be base64-encoded', param);
+  if (!uri.base64) throw GatewayErrors.invalidRequest('Image data URIs must be base64-encoded', param);
   return { type: 'image', source: { type: 'base64', media_type: mediaType as AnthropicImageMediaType, data: uri.data } };
 }
 
 /** An OpenAI `file` part → an Anthropic document block (PDF or plain text given inline as a data URI). */
 export function convertFile(file: { file_data?: string; file_id?: string; filename?: string }, param: string): AnthropicDocumentBlock {
   if (file.file_data === undefined) {
-    throw GatewayError.invalidRequest('Anthropic does not accept OpenAI file ids; send the file inline as file_data', param);
+    throw GatewayErrors.invalidRequest('Anthropic does not accept OpenAI file ids; send the file inline as file_data', param);
   }
   const uri = parseDataUri(file.file_data);
   const title = file.filename !== undefined ? { title: file.filename } : {};
@@ -56,7 +56,7 @@ export function convertFile(file: { file_data?: string; file_id?: string; filena
     const data = uri.base64 ? Buffer.from(uri.data, 'base64').toString('utf8') : decodeURIComponent(uri.data);
     return { type: 'document', source: { type: 'text', media_type: 'text/plain', data }, ...title };
   }
-  throw GatewayError.invalidRequest('Anthropic accepts files only as PDF or text/plain data URIs', param);
+  throw GatewayErrors.invalidRequest('Anthropic accepts files only as PDF or text/plain data URIs', param);
 }
 
 /** User content (string or parts) → Anthropic blocks; empty text is dropped (Anthropic rejects it). */
@@ -76,7 +76,7 @@ export function convertUserContent(content: string | UserContentPart[], param: s
         blocks.push(convertFile(part.file, `${p}.file`));
         break;
       case 'input_audio':
-        throw GatewayError.invalidRequest('Anthropic does not accept audio input', `${p}.input_audio`);
+        throw GatewayErrors.invalidRequest('Anthropic does not accept audio input', `${p}.input_audio`);
     }
   });
   return blocks;

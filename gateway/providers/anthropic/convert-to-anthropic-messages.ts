@@ -1,6 +1,6 @@
 import type { AssistantMessage, ChatMessage } from '../../core/chat-request';
 import { parseToolArguments, textOf } from '../../core/chat-request';
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
 import type {
   AnthropicAssistantBlock,
   AnthropicMessageParam,
@@ -70,7 +70,7 @@ export function convertToAnthropicMessages(messages: readonly ChatMessage[]): An
 
   let systemText: string | undefined = system.length > 0 ? system.join('\n\n') : undefined;
   if (turns.length === 0) {
-    if (systemText === undefined) throw GatewayError.invalidRequest('messages contain no non-empty content', 'messages');
+    if (systemText === undefined) throw GatewayErrors.invalidRequest('messages contain no non-empty content', 'messages');
     turns.push({ role: 'user', content: [{ type: 'text', text: systemText }] });
     systemText = undefined;
   } else if (turns[0]?.role === 'assistant') {

@@ -1,6 +1,6 @@
 import type { ChatRequest } from '../../core/chat-request';
 import { requestedMaxTokens, stopSequences } from '../../core/chat-request';
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
 import type { AnthropicRequestBody } from './anthropic-api-types';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages';
 import { prepareAnthropicTools } from './prepare-anthropic-tools';
@@ -43,7 +43,7 @@ export interface ConvertedAnthropicRequest {
 /** Canonical (OpenAI) chat request → Anthropic Messages request body. Pure. */
 export function convertToAnthropicRequest(req: ChatRequest, opts: AnthropicRequestOptions): ConvertedAnthropicRequest {
   if (req.n != null && req.n > 1) {
-    throw GatewayError.invalidRequest('Anthropic cannot return several choices: n must be 1', 'n');
+    throw GatewayErrors.invalidRequest('Anthropic cannot return several choices: n must be 1', 'n');
   }
   const prompt = convertToAnthropicMessages(req.messages);
   const tools = prepareAnthropicTools(req);

@@ -1,5 +1,5 @@
 import type { ChatRequest, Tool } from '../../core/chat-request';
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
 import type { AnthropicTool, AnthropicToolChoice } from './anthropic-api-types';
 
 export interface PreparedTools {
@@ -30,7 +30,7 @@ export function prepareAnthropicTools(req: ChatRequest): PreparedTools {
   if (rf?.type === 'json_schema') {
     const name = toolName(rf.json_schema.name);
     if (userTools.some((t) => t.name === name)) {
-      throw GatewayError.invalidRequest(
+      throw GatewayErrors.invalidRequest(
         `response_format.json_schema.name '${name}' collides with a tool of the same name`,
         'response_format.json_schema.name',
       );
@@ -69,7 +69,7 @@ function convertTool(tool: Tool, i: number): AnthropicTool {
 function objectSchema(schema: Record<string, unknown> | undefined, param: string): Record<string, unknown> {
   if (schema === undefined) return { type: 'object', properties: {} };
   if (schema.type === undefined) return { type: 'object', ...schema };
-  if (schema.type !== 'object') throw GatewayError.invalidRequest('Anthropic needs an object schema (type: "object")', param);
+  if (schema.type !== 'object') throw GatewayErrors.invalidRequest('Anthropic needs an object schema (type: "object")', param);
   return schema;
 }
 

@@ -1,4 +1,4 @@
-import { OpenAIChatModel, type OpenAICompatibleEndpoint, OpenAIEmbeddingModel, readOpenAIRateLimit } from '../openai';
+import { OpenAIChatModel, type OpenAICompatibleEndpoint, OpenAIEmbeddingModel, openAIRequestFields, readOpenAIRateLimit } from '../openai';
 import { KeyRing, type Provider, type ProviderSettings, staticModelInfos } from '../provider';
 
 /**
@@ -20,6 +20,7 @@ export function createAzureProvider(settings: ProviderSettings): Provider {
     chatUrl: (d) => url(d, 'chat/completions'),
     embeddingsUrl: (d) => url(d, 'embeddings'),
     headers: (apiKey) => ({ ...settings.headers, 'api-key': keys.take(apiKey) ?? '' }),
+    requestFields: openAIRequestFields('azure'),
     timeouts: settings.timeouts,
   };
   const deploymentOf = (model: string): string => settings.deployments[model] ?? model;

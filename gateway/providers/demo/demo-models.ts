@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { CallOptions, ChatModel, ChatStream, EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../core/chat-model';
 import { type ChatRequest, textOf } from '../../core/chat-request';
 import { type ChatResult, makeUsage, type StreamPart } from '../../core/chat-result';
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
+import { chatStream } from '../../http/chat-stream';
 
 /**
  * The local demo family (`demo/echo`, `demo/tool-caller`, `demo/embed`), served only when no real provider
@@ -55,7 +56,7 @@ export class DemoChatModel implements ChatModel {
       yield { type: 'finish', choice: 0, finishReason: { unified: plan.toolCall ? 'tool_calls' : 'stop', raw: undefined } };
       yield { type: 'usage', usage: makeUsage(plan.promptTokens, plan.completionTokens) };
     }
-    return Promise.resolve(Object.assign(parts(), { headers: {} }));
+    return Promise.resolve(chatStream({ provider: this.provider, headers: {}, parts: parts() }));
   }
 
   private plan(request: ChatRequest): { text: string; toolCall?: { id: string; name: string; arguments: string }; promptTokens: number; completionTokens: number } {
@@ -91,7 +92,7 @@ export class DemoEmbeddingModel implements EmbeddingModel {
   embed(request: EmbeddingRequest, _options: CallOptions): Promise<EmbeddingResult> {
     const inputs = Array.isArray(request.input) ? request.input : [request.input];
     if (inputs.some((i) => typeof i !== 'string')) {
-      return Promise.reject(GatewayError.invalidRequest('demo/embed takes text input only', 'input'));
+      return Promise.reject(GatewayErrors.invalidRequest('demo/embed takes text input only', 'input'));
     }
     const texts = inputs as string[];
     const dims = request.dimensions ?? 16;
@@ -147,11 +148,11 @@ export function estimateTokens(text: string): number {
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new GatewayError({ status: 499, message: 'Request was aborted', code: 'aborted', retryable: false }));
+    if (signal?.aborted) return reject(GatewayErrors.aborted());
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(t);
-      reject(new GatewayError({ status: 499, message: 'Request was aborted', code: 'aborted', retryable: false }));
+      reject(GatewayErrors.aborted());
     }, { once: true });
   });
 }

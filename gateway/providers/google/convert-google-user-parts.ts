@@ -1,5 +1,5 @@
 import type { UserContentPart } from '../../core/chat-request';
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
 import type { GooglePartInput } from './google-request-types';
 
 /**
@@ -23,7 +23,7 @@ export function convertUserPart(part: UserContentPart, param: string): GooglePar
         const mimeType = guessMimeType(url);
         return { fileData: mimeType ? { mimeType, fileUri: url } : { fileUri: url } };
       }
-      throw GatewayError.invalidRequest(`${p} must be a data: URI or an http(s) URL for google`, p);
+      throw GatewayErrors.invalidRequest(`${p} must be a data: URI or an http(s) URL for google`, p);
     }
     case 'input_audio': {
       const format = part.input_audio.format.toLowerCase();
@@ -33,7 +33,7 @@ export function convertUserPart(part: UserContentPart, param: string): GooglePar
       const p = `${param}.file`;
       const data = part.file.file_data;
       if (data === undefined) {
-        throw GatewayError.invalidRequest(`${p}: google accepts files only inline as file_data (a data: URI), not file_id`, p);
+        throw GatewayErrors.invalidRequest(`${p}: google accepts files only inline as file_data (a data: URI), not file_id`, p);
       }
       return { inlineData: parseDataUri(data, `${p}.file_data`) };
     }
@@ -45,10 +45,10 @@ export function parseDataUri(uri: string, param: string): { mimeType: string; da
   const m = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(uri);
   const params = m?.[2]?.toLowerCase().split(';') ?? [];
   if (!m || !params.includes('base64')) {
-    throw GatewayError.invalidRequest(`${param} must be a base64 data URI (data:<mime>;base64,<data>)`, param);
+    throw GatewayErrors.invalidRequest(`${param} must be a base64 data URI (data:<mime>;base64,<data>)`, param);
   }
   const mime = (m[1] ?? '').trim().toLowerCase();
-  if (mime === '') throw GatewayError.invalidRequest(`${param}: the data URI has no MIME type`, param);
+  if (mime === '') throw GatewayErrors.invalidRequest(`${param}: the data URI has no MIME type`, param);
   return { mimeType: mime === 'image/jpg' ? 'image/jpeg' : mime, data: m[3] ?? '' };
 }
 

@@ -7,7 +7,7 @@ import {
   type ChatMessage,
   type ChatRequest,
 } from '../../core/chat-request';
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
 import { convertUserPart } from './convert-google-user-parts';
 import { convertToGoogleParameters, convertToGoogleSchema } from './convert-to-google-schema';
 import type { GoogleContent, GoogleGenerationConfig, GooglePartInput, GoogleRequestBody } from './google-request-types';
@@ -57,7 +57,7 @@ export function convertToGoogleRequest(request: ChatRequest): GoogleRequestBody 
     else if (choice !== undefined) {
       const name = choice.function.name;
       if (!tools.some((t) => t.function.name === name)) {
-        throw GatewayError.invalidRequest(`tool_choice names function '${name}' which is not in tools`, 'tool_choice');
+        throw GatewayErrors.invalidRequest(`tool_choice names function '${name}' which is not in tools`, 'tool_choice');
       }
       body.toolConfig = { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [name] } };
     }
@@ -75,7 +75,7 @@ function convertGenerationConfig(request: ChatRequest): GoogleGenerationConfig {
   if (stop !== undefined && stop.length > 0) config.stopSequences = stop;
   if (request.n != null && request.n > 1) {
     if (request.n > GOOGLE_MAX_CANDIDATES) {
-      throw GatewayError.invalidRequest(`n must be at most ${GOOGLE_MAX_CANDIDATES} for google models`, 'n');
+      throw GatewayErrors.invalidRequest(`n must be at most ${GOOGLE_MAX_CANDIDATES} for google models`, 'n');
     }
     config.candidateCount = request.n;
   }
@@ -136,7 +136,7 @@ export function convertToGoogleMessages(messages: readonly ChatMessage[]): {
       case 'tool': {
         const name = toolNames.get(message.tool_call_id);
         if (name === undefined) {
-          throw GatewayError.invalidRequest(
+          throw GatewayErrors.invalidRequest(
             `messages[${i}].tool_call_id '${message.tool_call_id}' does not match a tool call of an earlier assistant message`,
             `messages[${i}].tool_call_id`,
           );
@@ -148,7 +148,7 @@ export function convertToGoogleMessages(messages: readonly ChatMessage[]): {
   });
 
   if (contents.length === 0) {
-    throw GatewayError.invalidRequest('google needs at least one user or assistant message with content', 'messages');
+    throw GatewayErrors.invalidRequest('google needs at least one user or assistant message with content', 'messages');
   }
   return { contents, systemText: system.length > 0 ? system.join('\n\n') : undefined };
 }

@@ -1,4 +1,4 @@
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
 
 /**
  * JSON Schema → Gemini's `Schema` (an OpenAPI 3.0 subset) for `responseSchema` and function `parameters`.
@@ -146,7 +146,7 @@ function derefShallow(s: unknown, ctx: Ctx): JsonObject {
 
 function withRef(ref: string, ctx: Ctx): Ctx {
   if (ctx.refStack.includes(ref) || ctx.refStack.length >= MAX_REF_DEPTH) {
-    throw GatewayError.invalidRequest(`${ctx.param}: recursive schema ($ref ${ref}) cannot be expressed for Gemini`, ctx.param);
+    throw GatewayErrors.invalidRequest(`${ctx.param}: recursive schema ($ref ${ref}) cannot be expressed for Gemini`, ctx.param);
   }
   return { ...ctx, refStack: [...ctx.refStack, ref] };
 }
@@ -154,14 +154,14 @@ function withRef(ref: string, ctx: Ctx): Ctx {
 function resolveRef(ref: string, ctx: Ctx): unknown {
   if (ref === '#') return ctx.root;
   if (!ref.startsWith('#/')) {
-    throw GatewayError.invalidRequest(`${ctx.param}: only local $ref ('#/…') is supported, got ${ref}`, ctx.param);
+    throw GatewayErrors.invalidRequest(`${ctx.param}: only local $ref ('#/…') is supported, got ${ref}`, ctx.param);
   }
   let node: unknown = ctx.root;
   for (const raw of ref.slice(2).split('/')) {
     const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
     node = isObject(node) ? node[key] : undefined;
   }
-  if (node === undefined) throw GatewayError.invalidRequest(`${ctx.param}: unresolvable $ref ${ref}`, ctx.param);
+  if (node === undefined) throw GatewayErrors.invalidRequest(`${ctx.param}: unresolvable $ref ${ref}`, ctx.param);
   return node;
 }
 

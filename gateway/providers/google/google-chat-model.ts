@@ -1,16 +1,15 @@
 import type { CallOptions, ChatModel, ChatStream } from '../../core/chat-model';
 import type { ChatRequest } from '../../core/chat-request';
-import type { ChatResult, StreamPart } from '../../core/chat-result';
-import { GatewayError } from '../../core/errors';
-import { tryParseJson } from '../../http/provider-error';
-import { sseEvents } from '../../http/stream-parsers';
-import { readText, upstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
+import type { ChatResult } from '../../core/chat-result';
+import { chatStream, jsonResponseHandler, postJson, type PostJsonRequest, sseEvents, streamResponseHandler } from '../../http';
 import { convertGoogleResponse } from './convert-google-response';
 import { convertToGoogleRequest } from './convert-to-google-messages';
 import { googleModelPath, interestingHeaders, type GoogleModelConfig } from './google-config';
 import { googleHttpError } from './google-error';
 import { googleResponseSchema } from './google-schemas';
 import { googleStreamParts } from './google-stream';
+
+const generateContentHandler = jsonResponseHandler(googleResponseSchema, 'generateContent response');
 
 /** A Gemini model over the Generative Language API v1beta (`:generateContent`, `:streamGenerateContent`). */
 export class GoogleChatModel implements ChatModel {
@@ -26,47 +25,26 @@ export class GoogleChatModel implements ChatModel {
   }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
-    const res = await this.post('generateContent', request, options);
-    const text = await readText(res, this.provider, options.signal);
-    if (res.status < 200 || res.status >= 300) {
-      throw googleHttpError({ provider: this.provider, status: res.status, headers: res.headers, rawText: text });
-    }
-    const parsed = googleResponseSchema.safeParse(tryParseJson(text));
-    if (!parsed.success) {
-      throw new GatewayError({
-        status: 502,
-        type: 'upstream_error',
-        code: 'bad_upstream_response',
-        message: `${this.provider}: unparseable generateContent response`,
-        provider: this.provider,
-      });
-    }
-    return convertGoogleResponse(parsed.data, this.modelId);
+    const { value } = await postJson(this.post('generateContent', request, options, generateContentHandler));
+    return convertGoogleResponse(value, this.modelId);
   }
 
   async stream(request: ChatRequest, options: CallOptions): Promise<ChatStream> {
-    const res = await this.post('streamGenerateContent?alt=sse', request, options);
-    if (res.status < 200 || res.status >= 300) {
-      const text = await readText(res, this.provider, options.signal);
-      throw googleHttpError({ provider: this.provider, status: res.status, headers: res.headers, rawText: text });
-    }
-    const provider = this.provider;
-    return {
-      headers: interestingHeaders(res.headers),
-      [Symbol.asyncIterator]: (): AsyncIterator<StreamPart> =>
-        googleStreamParts(sseEvents(res, provider, options.signal), provider)[Symbol.asyncIterator](),
-    };
+    const res = await postJson(this.post('streamGenerateContent?alt=sse', request, options, streamResponseHandler));
+    const parts = googleStreamParts(sseEvents(res, this.provider, options.signal), this.provider);
+    return chatStream({ provider: this.provider, headers: interestingHeaders(res.headers), response: res, parts });
   }
 
-  private async post(method: string, request: ChatRequest, options: CallOptions): Promise<UpstreamResponse> {
-    const body = convertToGoogleRequest(request);
-    return upstreamRequest({
+  private post<T>(method: string, request: ChatRequest, options: CallOptions, successfulResponseHandler: PostJsonRequest<T>['successfulResponseHandler']): PostJsonRequest<T> {
+    return {
       provider: this.provider,
       url: `${this.config.apiBase}/${googleModelPath(this.modelId)}:${method}`,
       headers: this.config.headers(options.apiKey),
-      body,
+      body: convertToGoogleRequest(request),
       signal: options.signal,
       timeouts: this.config.timeouts,
-    });
+      failedResponseHandler: googleHttpError,
+      successfulResponseHandler,
+    };
   }
 }

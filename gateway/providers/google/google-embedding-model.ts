@@ -1,10 +1,11 @@
 import type { CallOptions, EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../core/chat-model';
-import { GatewayError } from '../../core/errors';
-import { tryParseJson } from '../../http/provider-error';
-import { readText, upstreamRequest } from '../../http/upstream-client';
+import { GatewayErrors } from '../../core/errors';
+import { jsonResponseHandler, postJson } from '../../http/post-json';
 import { googleModelPath, type GoogleModelConfig } from './google-config';
 import { googleHttpError } from './google-error';
 import { googleBatchEmbedResponseSchema } from './google-schemas';
+
+const batchEmbedHandler = jsonResponseHandler(googleBatchEmbedResponseSchema, 'batchEmbedContents response');
 
 /** batchEmbedContents accepts at most 100 requests per call. */
 export const GOOGLE_EMBED_BATCH = 100;
@@ -51,7 +52,7 @@ export class GoogleEmbeddingModel implements EmbeddingModel {
     options: CallOptions,
   ): Promise<{ embeddings: number[][]; tokens: number | undefined }> {
     const model = googleModelPath(this.modelId);
-    const res = await upstreamRequest({
+    const { value } = await postJson({
       provider: this.provider,
       url: `${this.config.apiBase}/${model}:batchEmbedContents`,
       headers: this.config.headers(options.apiKey),
@@ -64,33 +65,24 @@ export class GoogleEmbeddingModel implements EmbeddingModel {
       },
       signal: options.signal,
       timeouts: this.config.timeouts,
+      failedResponseHandler: googleHttpError,
+      successfulResponseHandler: batchEmbedHandler,
     });
-    const raw = await readText(res, this.provider, options.signal);
-    if (res.status < 200 || res.status >= 300) {
-      throw googleHttpError({ provider: this.provider, status: res.status, headers: res.headers, rawText: raw });
-    }
-    const parsed = googleBatchEmbedResponseSchema.safeParse(tryParseJson(raw));
-    if (!parsed.success || parsed.data.embeddings.length !== texts.length) {
-      throw new GatewayError({
-        status: 502,
-        type: 'upstream_error',
-        code: 'bad_upstream_response',
-        message: `${this.provider}: unexpected batchEmbedContents response`,
-        provider: this.provider,
-      });
+    if (value.embeddings.length !== texts.length) {
+      throw GatewayErrors.invalidUpstreamResponse(this.provider, `batchEmbedContents returned ${value.embeddings.length} embeddings for ${texts.length} inputs`);
     }
     return {
-      embeddings: parsed.data.embeddings.map((e) => e.values),
-      tokens: parsed.data.usageMetadata?.promptTokenCount ?? undefined,
+      embeddings: value.embeddings.map((e) => e.values),
+      tokens: value.usageMetadata?.promptTokenCount ?? undefined,
     };
   }
 }
 
 function textInputs(input: EmbeddingRequest['input']): string[] {
   const list: unknown[] = Array.isArray(input) ? input : [input];
-  if (list.length === 0) throw GatewayError.invalidRequest('input must not be empty', 'input');
+  if (list.length === 0) throw GatewayErrors.invalidRequest('input must not be empty', 'input');
   if (!list.every((x): x is string => typeof x === 'string')) {
-    throw GatewayError.invalidRequest('google embeddings take text input only, not token arrays', 'input');
+    throw GatewayErrors.invalidRequest('google embeddings take text input only, not token arrays', 'input');
   }
   return list;
 }

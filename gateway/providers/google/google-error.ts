@@ -1,4 +1,5 @@
-import { GatewayError, isRetryableStatus } from '../../core/errors';
+import { GatewayError, isRetryableStatus, upstreamCode } from '../../core/errors';
+import type { UpstreamFailure } from '../../http/post-json';
 import { tryParseJson, upstreamHttpError } from '../../http/provider-error';
 import { googleErrorSchema, type GoogleErrorBody } from './google-schemas';
 
@@ -16,12 +17,7 @@ export function parseGoogleError(value: unknown): GoogleErrorInfo | undefined {
  * API_KEY_INVALID: we report it as 401 (what OpenAI clients and our key rotation expect). Quota errors carry
  * their wait in `RetryInfo.retryDelay` ("34.4s") rather than a Retry-After header; it becomes retryAfterMs.
  */
-export function googleHttpError(args: {
-  provider: string;
-  status: number;
-  headers: Record<string, string>;
-  rawText: string;
-}): GatewayError {
+export function googleHttpError(args: UpstreamFailure): GatewayError {
   const info = parseGoogleError(tryParseJson(args.rawText));
   const reason = info?.details?.find((d) => typeof d.reason === 'string')?.reason ?? undefined;
   const headers = { ...args.headers };
@@ -47,7 +43,7 @@ export function googleStreamError(provider: string, info: GoogleErrorInfo): Gate
   return new GatewayError({
     status,
     message: `${provider}: ${info.message ?? 'error in stream'}`,
-    code: info.status ?? null,
+    code: upstreamCode(info.status),
     provider,
     retryable: isRetryableStatus(status),
     retryAfterMs: retryDelayMs(info),

@@ -1,5 +1,5 @@
 import type { StreamPart, Usage } from '../../core/chat-result';
-import { GatewayError } from '../../core/errors';
+import { parseStreamEvent } from '../../http/post-json';
 import { tryParseJson } from '../../http/provider-error';
 import { answerText, convertGoogleUsage, toolCallId } from './convert-google-response';
 import { parseGoogleError, googleStreamError } from './google-error';
@@ -17,7 +17,8 @@ interface CandidateState {
  * there is no `[DONE]`: the stream simply ends. Gemini sends each functionCall whole, so a call becomes a
  * `tool-call-start` plus one `tool-call-delta` with the full argument JSON. A functionCall seen in any
  * earlier event turns the candidate's later STOP into `tool_calls`. usageMetadata is cumulative per event:
- * the last one is emitted once, after all finishes.
+ * the last one is emitted once, after all finishes. A candidate's `finish` comes only with its
+ * finishReason, so a stream that ends without one is caught by the stream skeleton (`chatStream`).
  */
 export async function* googleStreamParts(
   events: AsyncIterable<{ data: string }>,
@@ -34,9 +35,7 @@ export async function* googleStreamParts(
     const json = tryParseJson(event.data);
     const error = typeof json === 'object' && json !== null && 'error' in json ? parseGoogleError(json) : undefined;
     if (error) throw googleStreamError(provider, error);
-    const parsed = googleResponseSchema.safeParse(json);
-    if (!parsed.success) throw malformed(provider, 'unparseable stream event');
-    const resp = parsed.data;
+    const resp = parseStreamEvent(googleResponseSchema, json, provider, 'stream event (GenerateContentResponse)');
 
     if (first) {
       first = false;
@@ -75,13 +74,5 @@ export async function* googleStreamParts(
     }
   }
 
-  const unfinished = [...candidates.values()].some((s) => !s.finished);
-  if ((candidates.size === 0 && !blocked) || unfinished) {
-    throw malformed(provider, 'stream ended before a finishReason');
-  }
   if (usage) yield { type: 'usage', usage };
-}
-
-function malformed(provider: string, what: string): GatewayError {
-  return new GatewayError({ status: 502, type: 'upstream_error', code: 'bad_upstream_response', message: `${provider}: ${what}`, provider, retryable: true });
 }

@@ -1,4 +1,4 @@
-import { GatewayError } from '../../core/errors';
+import { GatewayErrors } from '../../core/errors';
 import {
   parseToolArguments,
   requestedMaxTokens,
@@ -54,7 +54,7 @@ export interface OllamaChatRequestBody {
 
 export function convertToOllamaChatRequest(request: ChatRequest, modelId: string, stream: boolean): OllamaChatRequestBody {
   if (request.n != null && request.n > 1) {
-    throw GatewayError.invalidRequest('n > 1 is not supported by Ollama (one choice per request)', 'n');
+    throw GatewayErrors.invalidRequest('n > 1 is not supported by Ollama (one choice per request)', 'n');
   }
   const body: OllamaChatRequestBody = { model: modelId, messages: convertToOllamaMessages(request.messages), stream };
   const tools = convertTools(request);
@@ -109,9 +109,9 @@ function convertUser(message: UserMessage, i: number): OllamaRequestMessage {
         images.push(imageBase64(part.image_url.url, `${param}.image_url.url`));
         break;
       case 'input_audio':
-        throw GatewayError.invalidRequest('Ollama does not accept audio input', param);
+        throw GatewayErrors.invalidRequest('Ollama does not accept audio input', param);
       case 'file':
-        throw GatewayError.invalidRequest('Ollama does not accept file input', param);
+        throw GatewayErrors.invalidRequest('Ollama does not accept file input', param);
     }
   });
   return { role: 'user', content: texts.join('\n'), ...(images.length > 0 ? { images } : {}) };
@@ -123,7 +123,7 @@ const DATA_URI = /^data:([^;,]*)((?:;[^;,]*)*?)(;base64)?,(.*)$/s;
 export function imageBase64(url: string, param: string): string {
   const m = DATA_URI.exec(url);
   if (m === null) {
-    throw GatewayError.invalidRequest(
+    throw GatewayErrors.invalidRequest(
       /^https?:\/\//i.test(url)
         ? 'Ollama accepts images only as base64 data URIs (data:image/png;base64,…), not http(s) URLs'
         : 'image_url.url must be a base64 data URI (data:image/png;base64,…)',
@@ -132,14 +132,14 @@ export function imageBase64(url: string, param: string): string {
   }
   const mime = (m[1] ?? '').toLowerCase();
   if (!mime.startsWith('image/')) {
-    throw GatewayError.invalidRequest(`image_url data URI must be an image, got "${mime || 'no media type'}"`, param);
+    throw GatewayErrors.invalidRequest(`image_url data URI must be an image, got "${mime || 'no media type'}"`, param);
   }
   const data = m[4] ?? '';
   if (m[3] !== undefined) return data.replace(/\s+/g, '');
   try {
     return Buffer.from(decodeURIComponent(data), 'utf8').toString('base64');
   } catch {
-    throw GatewayError.invalidRequest('image_url data URI is not validly percent-encoded', param);
+    throw GatewayErrors.invalidRequest('image_url data URI is not validly percent-encoded', param);
   }
 }
 
@@ -167,7 +167,7 @@ function convertTools(request: ChatRequest): OllamaTool[] | undefined {
   if (typeof choice === 'object') {
     selected = tools.filter((t) => t.function.name === choice.function.name);
     if (selected.length === 0) {
-      throw GatewayError.invalidRequest(`tool_choice names function "${choice.function.name}", which is not in tools`, 'tool_choice');
+      throw GatewayErrors.invalidRequest(`tool_choice names function "${choice.function.name}", which is not in tools`, 'tool_choice');
     }
   }
   return selected.map((t) => ({

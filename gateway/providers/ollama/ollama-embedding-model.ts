@@ -1,8 +1,10 @@
 import type { CallOptions, EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../core/chat-model';
-import { GatewayError } from '../../core/errors';
-import { readText, tryParseJson } from '../../http';
+import { GatewayErrors } from '../../core/errors';
+import { jsonResponseHandler } from '../../http';
 import { postOllama, type OllamaConfig } from './ollama-request';
 import { ollamaEmbedResponseSchema } from './ollama-schemas';
+
+const embedHandler = jsonResponseHandler(ollamaEmbedResponseSchema, 'embed response');
 
 /**
  * Embeddings over Ollama's native `POST /api/embed` (`{model, input}` → `{embeddings, prompt_eval_count}`).
@@ -24,24 +26,14 @@ export class OllamaEmbeddingModel implements EmbeddingModel {
   async embed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResult> {
     const input = request.input;
     const isText = typeof input === 'string' || (Array.isArray(input) && input.every((x) => typeof x === 'string'));
-    if (!isText) throw GatewayError.invalidRequest('Ollama embeds text only; token-array input is not supported', 'input');
+    if (!isText) throw GatewayErrors.invalidRequest('Ollama embeds text only; token-array input is not supported', 'input');
     const body: Record<string, unknown> = { model: this.modelId, input };
     if (request.dimensions !== undefined) body['dimensions'] = request.dimensions;
-    const res = await postOllama(this.config, '/api/embed', body, options);
-    const parsed = ollamaEmbedResponseSchema.safeParse(tryParseJson(await readText(res, this.provider, options.signal)));
-    if (!parsed.success) {
-      throw new GatewayError({
-        status: 502,
-        type: 'upstream_error',
-        code: 'malformed_response',
-        message: `${this.provider}: malformed Ollama embed response`,
-        provider: this.provider,
-      });
-    }
-    const prompt = parsed.data.prompt_eval_count ?? 0;
+    const { value } = await postOllama(this.config, '/api/embed', body, options, embedHandler);
+    const prompt = value.prompt_eval_count ?? 0;
     return {
-      model: parsed.data.model ?? this.modelId,
-      data: parsed.data.embeddings.map((vector, index) => ({
+      model: value.model ?? this.modelId,
+      data: value.embeddings.map((vector, index) => ({
         index,
         embedding: vector,
       })),

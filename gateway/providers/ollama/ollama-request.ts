@@ -1,5 +1,6 @@
 import type { CallOptions } from '../../core/chat-model';
-import { readText, tryParseJson, upstreamHttpError, upstreamRequest, type UpstreamResponse } from '../../http';
+import { type GatewayError, GatewayErrors } from '../../core/errors';
+import { postJson, type SuccessfulResponseHandler, tryParseJson, type UpstreamFailure, upstreamHttpError } from '../../http';
 import type { KeyRing, ProviderSettings } from '../provider';
 import { parseOllamaError } from './ollama-schemas';
 
@@ -24,21 +25,28 @@ export function ollamaHeaders(config: OllamaConfig, options: CallOptions): Recor
   return headers;
 }
 
-/** POSTs to an Ollama endpoint; resolves only on 2xx, otherwise throws the provider-named GatewayError. */
-export async function postOllama(config: OllamaConfig, path: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
-  const provider = config.settings.name;
-  const res = await upstreamRequest({
-    provider,
+/** POSTs to an Ollama endpoint; a non-2xx answer throws the provider-named GatewayError. */
+export function postOllama<T>(config: OllamaConfig, path: string, body: unknown, options: CallOptions, successfulResponseHandler: SuccessfulResponseHandler<T>): Promise<T> {
+  return postJson({
+    provider: config.settings.name,
     url: `${config.baseUrl}${path}`,
-    method: 'POST',
     headers: ollamaHeaders(config, options),
     body,
     signal: options.signal,
     timeouts: config.settings.timeouts,
+    failedResponseHandler: ollamaHttpError,
+    successfulResponseHandler,
   });
-  if (res.status >= 200 && res.status < 300) return res;
-  const rawText = await readText(res, provider, options.signal);
-  throw upstreamHttpError({ provider, status: res.status, headers: res.headers, message: parseOllamaError(tryParseJson(rawText)), rawText });
+}
+
+function ollamaHttpError(failure: UpstreamFailure): GatewayError {
+  return upstreamHttpError({ ...failure, message: parseOllamaError(tryParseJson(failure.rawText)) });
+}
+
+/** Ollama reports a failure after it answered 200 as `{"error": "…"}` (a whole body, or one NDJSON line). */
+export function ollamaErrorInBody(provider: string, json: unknown): GatewayError | undefined {
+  const message = parseOllamaError(json);
+  return message === undefined ? undefined : GatewayErrors.upstreamStreamError(provider, message);
 }
 
 /** Response headers worth passing on (Ollama sends few; a proxy in front may add rate-limit state). */

@@ -1,15 +1,22 @@
-import { type ChatRequest, GATEWAY_EXTENSION_FIELDS } from '../../core/chat-request';
+import type { ChatRequest } from '../../core/chat-request';
 import type { Usage } from '../../core/chat-result';
 import type { OpenAIUsage } from './openai-schemas';
 
 /**
- * OpenAI-compatible upstreams take our canonical request almost as it is: drop our/OpenRouter's extension
- * fields, set the upstream model id and, when streaming, ask for usage (we record cost; the client only
- * sees the usage chunk if it asked for it).
+ * OpenAI-compatible upstreams take our canonical request almost as it is: copy the top-level fields the
+ * endpoint accepts (`fields`, see openai-request-fields — a shallow copy, nothing re-parsed or cloned), set
+ * the upstream model id and, when streaming, ask for usage (we record cost; the client only sees the usage
+ * chunk if it asked for it). OpenRouter's `reasoning: {effort}` becomes `reasoning_effort` where the
+ * endpoint does not take `reasoning` itself.
  */
-export function convertToOpenAIRequest(request: ChatRequest, modelId: string, stream: boolean): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...request, model: modelId };
-  for (const f of GATEWAY_EXTENSION_FIELDS) delete body[f];
+export function convertToOpenAIRequest(request: ChatRequest, modelId: string, stream: boolean, fields: ReadonlySet<string>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const key in request) if (fields.has(key)) body[key] = request[key];
+  body.model = modelId;
+  if (body.reasoning_effort == null && !fields.has('reasoning')) {
+    const effort = reasoningEffortOf(request.reasoning);
+    if (effort !== undefined) body.reasoning_effort = effort;
+  }
   if (stream) {
     body.stream = true;
     body.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
@@ -18,6 +25,12 @@ export function convertToOpenAIRequest(request: ChatRequest, modelId: string, st
     delete body.stream_options;
   }
   return body;
+}
+
+function reasoningEffortOf(reasoning: unknown): string | undefined {
+  if (reasoning === null || typeof reasoning !== 'object') return undefined;
+  const effort = (reasoning as { effort?: unknown }).effort;
+  return typeof effort === 'string' && effort !== '' ? effort : undefined;
 }
 
 export function convertOpenAIUsage(u: OpenAIUsage | null | undefined): Usage | undefined {

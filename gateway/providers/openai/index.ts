@@ -2,10 +2,12 @@ import { KeyRing, type Provider, type ProviderSettings, staticModelInfos } from 
 import { OpenAIChatModel, type OpenAICompatibleEndpoint } from './openai-chat-model';
 import { OpenAIEmbeddingModel } from './openai-embedding-model';
 import { readOpenAIRateLimit } from './openai-rate-limit';
+import { openAIRequestFields } from './openai-request-fields';
 
 export { OpenAIChatModel, type OpenAICompatibleEndpoint } from './openai-chat-model';
 export { OpenAIEmbeddingModel } from './openai-embedding-model';
 export { parseOpenAIDuration, readOpenAIRateLimit } from './openai-rate-limit';
+export { AZURE_EXTRA_FIELDS, OPENAI_CHAT_FIELDS, OPENROUTER_EXTRA_FIELDS, openAIRequestFields } from './openai-request-fields';
 
 /** OpenAI itself and any OpenAI-compatible endpoint (`kind: custom`): `{baseUrl}/chat/completions`, Bearer auth. */
 export function createOpenAIProvider(settings: ProviderSettings): Provider {
@@ -19,6 +21,7 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
       const key = keys.take(apiKey);
       return key === undefined ? { ...settings.headers } : { ...settings.headers, authorization: `Bearer ${key}` };
     },
+    requestFields: openAIRequestFields(settings.kind, settings.openrouterCompatible),
     timeouts: settings.timeouts,
   };
   const ownedBy = settings.kind === 'openai' ? 'openai' : settings.name;

@@ -1,7 +1,9 @@
 import type { StreamPart } from '../../../gateway/core/chat-result';
 import { GatewayError } from '../../../gateway/core/errors';
+import { chatStream } from '../../../gateway/http';
 import { anthropicStreamEventSchema } from '../../../gateway/providers/anthropic/anthropic-schemas';
 import { AnthropicStreamTranslator } from '../../../gateway/providers/anthropic/anthropic-stream';
+import { collect } from '../../helpers/stream-collect';
 
 function run(events: unknown[], responseToolName?: string): { parts: StreamPart[]; translator: AnthropicStreamTranslator } {
   const translator = new AnthropicStreamTranslator('anthropic', responseToolName);
@@ -94,8 +96,10 @@ describe('AnthropicStreamTranslator', () => {
     expect(caught).toMatchObject({ status: 503, retryable: true, code: 'overloaded_error', message: 'anthropic: Overloaded' });
   });
 
-  it('end() without message_stop throws a retryable 502', () => {
-    const { translator } = run([start, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: 'Hi' } }]);
-    expect(() => translator.end()).toThrow(expect.objectContaining({ status: 502, retryable: true, code: 'stream_truncated' }) as Error);
+  it('no finish part before message_stop, so the stream skeleton fails a stream cut off before it: a retryable 502', async () => {
+    const { parts } = run([start, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: 'Hi' } }]);
+    expect(parts.map((p) => p.type)).toEqual(['metadata', 'text-delta']);
+    const stream = chatStream({ provider: 'anthropic', headers: {}, parts: (async function* () { yield* parts; })() });
+    await expect(collect(stream)).rejects.toThrow(expect.objectContaining({ status: 502, retryable: true, code: 'stream_truncated' }) as Error);
   });
 });

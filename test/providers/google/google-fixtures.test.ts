@@ -190,6 +190,6 @@ describe('recorded streams', () => {
     serve('truncated.chunks.txt');
     const { parts, error } = await collectUntilError(await model().stream(req, {}));
     expect(parts.map((p) => p.type)).toEqual(['metadata', 'text-delta']);
-    expect(error).toMatchObject({ status: 502, code: 'bad_upstream_response', retryable: true });
+    expect(error).toMatchObject({ status: 502, code: 'stream_truncated', retryable: true, provider: 'google' });
   });
 });
