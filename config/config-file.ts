@@ -35,6 +35,8 @@ export const fileProviderSchema = z.strictObject({
   rate_limits: z.strictObject({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).optional(),
   /** load_balanced weight of each key, in `api_keys` order (default 1 each). */
   key_weights: z.array(z.number().positive()).optional(),
+  /** kind custom: the endpoint speaks OpenRouter's dialect and receives `top_k`, `usage`, `plugins`, `reasoning` … */
+  openrouter_compatible: z.boolean().optional(),
 });
 export type FileProvider = z.infer<typeof fileProviderSchema>;
 

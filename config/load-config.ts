@@ -218,6 +218,10 @@ function fromFile(f: FileProvider): ProviderSettings {
     p.keyWeights = f.key_weights;
   }
   if (f.headers) p.headers = f.headers;
+  if (f.openrouter_compatible !== undefined) {
+    if (f.kind !== 'custom') throw new ConfigError(`providers.${f.name}.openrouter_compatible: only for kind custom`);
+    p.openrouterCompatible = f.openrouter_compatible;
+  }
   if (f.timeouts) {
     p.timeouts = {
       connectMs: f.timeouts.connect_ms ?? p.timeouts.connectMs,
