@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 import { ApiErrors } from './api-error';
+import { jsonBody } from './body';
 import { bearerAuth, type createTokenCheck } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestId } from './middleware/request-id';
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.pipelines) for (const base of ['/v1', '/api/v1']) app.use(base, hookRoutes(deps.pipelines, temporal, deps.checkToken, config.server.bodyLimit));
   app.use(bearerAuth(deps.checkToken));
   // Any content type is read as JSON: some clients omit the header; a bad body is a 400, not a silent {}.
-  app.use(express.json({ limit: config.server.bodyLimit, type: () => true, strict: false }));
+  app.use(jsonBody(config.server.bodyLimit));
 
   const v1 = express.Router();
   v1.get('/models', listModelsHandler(registry));

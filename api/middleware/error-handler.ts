@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
@@ -25,9 +25,31 @@ export function sendError(res: ServerResponse, err: unknown, requestId: string, 
   if (e.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
   if (e.provider) headers['x-cb-provider'] = e.provider;
   if (e.headers) Object.assign(headers, e.headers);
+  const req = res.req as IncomingMessage | undefined;
+  if (req && !req.complete) {
+    // Answered before the request body was read (too large, unauthorized, …): say so, send the whole answer,
+    // then drain what the client is still sending before closing — closing a socket with unread data resets it,
+    // and the client would see a reset instead of this answer. Bounded: after LINGER_MS the socket closes anyway.
+    headers.connection = 'close';
+    res.writeHead(e.status === 499 ? 400 : e.status, headers);
+    res.write(body);
+    const finish = (): void => {
+      clearTimeout(timer);
+      if (!res.writableEnded) res.end();
+    };
+    const timer = setTimeout(finish, LINGER_MS);
+    timer.unref();
+    req.once('end', finish);
+    req.once('close', finish);
+    req.resume();
+    return;
+  }
   res.writeHead(e.status === 499 ? 400 : e.status, headers);
   res.end(body);
 }
+
+/** How long an early answer waits for the rest of an unwanted request body before closing the connection. */
+const LINGER_MS = 5_000;
 
 /** The error as it may leave the process: a GatewayError whose message carries no configured secret. */
 export function toPublicError(err: unknown, redact: (text: string) => string): GatewayError {
@@ -41,22 +63,5 @@ export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof ZodError) return ApiErrors.fromZod(err, 'request');
   if (err instanceof TemporalUnavailableError) return ApiErrors.temporalUnavailable(`${err.address} (${err.reason})`);
-  const bodyErr = err as { type?: string; status?: number; message?: string; limit?: number } | null;
-  if (bodyErr?.type === 'entity.parse.failed') {
-    return GatewayError.invalidRequest(
-      'We could not parse the JSON body of your request. The body must be valid JSON (check quoting and trailing commas).',
-      null,
-      'invalid_json',
-    );
-  }
-  if (bodyErr?.type === 'entity.too.large') {
-    return new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `Request body is larger than the limit of ${bodyErr.limit ?? '?'} bytes (CB_BODY_LIMIT).` });
-  }
-  if (bodyErr?.type === 'encoding.unsupported' || bodyErr?.type === 'charset.unsupported') {
-    return new GatewayError({ status: 415, type: 'invalid_request_error', code: 'unsupported_encoding', message: bodyErr.message ?? 'Unsupported body encoding' });
-  }
-  if (typeof bodyErr?.status === 'number' && bodyErr.status >= 400 && bodyErr.status < 500) {
-    return new GatewayError({ status: bodyErr.status, message: bodyErr.message ?? 'Bad request' });
-  }
   return new GatewayError({ status: 500, type: 'api_error', code: 'internal_error', message: 'The gateway hit an internal error while processing your request.', cause: err });
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { FakeServer } from '../helpers/fake-server';
@@ -67,6 +68,33 @@ describe('bad input → clear 4xx in OpenAI shape', () => {
     const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: big });
     expect(r.status).toBe(413);
     expect(errorOf(r).code).toBe('request_too_large');
+  });
+  /** Like clients that send the whole body before reading (Python's urllib, many SDKs): write everything, then read. */
+  function sendAllThenRead(route: string, body: Buffer, chunked: boolean): Promise<{ answer: string; error?: string }> {
+    return new Promise((resolve) => {
+      const { port } = new URL(gw.api.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let answer = '';
+      let error: string | undefined;
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+      socket.on('close', () => resolve({ answer, ...(error ? { error } : {}) }));
+      const framing = chunked ? 'transfer-encoding: chunked' : `content-length: ${body.length}`;
+      socket.write(`POST ${route} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-type: application/json\r\n${framing}\r\n\r\n`);
+      socket.end(chunked ? Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]) : body);
+    });
+  }
+  test.each([
+    ['/v1/chat/completions', false],
+    ['/v1/chat/completions', true],
+    ['/v1/embeddings', false],
+    ['/v1/embeddings', true],
+  ])('a body far over the limit gets its 413, not a reset (%s, chunked: %s)', async (route, chunked) => {
+    const r = await sendAllThenRead(route, Buffer.alloc(8 * 1024 * 1024, 'x'), chunked);
+    expect(r.error).toBeUndefined();
+    expect(r.answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(r.answer).toContain('"code":"request_too_large"');
+    expect(r.answer.toLowerCase()).toContain('connection: close');
   });
   test('unknown route → 404', async () => {
     const r = await rawRequest(url('/v1/nope'), { headers: auth, body: '{}' });

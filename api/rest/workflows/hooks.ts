@@ -1,6 +1,7 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { PipelineApi } from '../../../pipelines/pipeline-api';
 import { ApiErrors } from '../../api-error';
+import { rawBody } from '../../body';
 import type { createTokenCheck } from '../../middleware/auth';
 import { requireTemporal, type TemporalAccess } from '../../temporal-access';
 import { baseUrlOf } from './request-helpers';
@@ -25,7 +26,7 @@ export function hookRoutes(pipelines: PipelineApi, temporal: TemporalAccess, che
       res.locals.caller = caller;
       next();
     },
-    express.raw({ type: () => true, limit: bodyLimit }),
+    rawBody(bodyLimit),
     requireTemporal(temporal),
     async (req: Request, res: Response) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
