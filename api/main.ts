@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'api');
+  for (const w of config.warnings) logger.warn(w);
   const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
   const temporal = new TemporalClientManager({ address, namespace: config.temporal.namespace, logger });
   temporal.start();

@@ -44,6 +44,8 @@ export interface AppConfig {
   hooks: Record<string, HookConfig>;
   /** The config file, when one is used (watched for routing changes). */
   configFile: string | undefined;
+  /** Said once at start-up by the entry point: settings accepted but not applied (sections later features own). */
+  warnings: string[];
   /** `REDIS_URL`: shared state (rate limits) across API processes; unset → in-process. */
   redisUrl: string | undefined;
   /** `CB_RATE_LIMIT_PREFIX`, default 'cb-rl': prefix of the rate-limit counter keys (in Redis). */

@@ -5,7 +5,7 @@ import { DEFAULT_TIMEOUTS } from '../gateway/http/upstream-client';
 import type { AppConfig } from './app-config';
 import { ConfigError } from './config-error';
 import { DEFAULT_ROUTING, type RoutingConfig } from '../gateway/routing/routing-config';
-import { type FileProvider, readConfigFile } from './config-file';
+import { type FileProvider, readConfigFile, reservedSectionWarnings } from './config-file';
 import { PROVIDER_DEFAULTS } from './provider-defaults';
 
 export { ConfigError } from './config-error';
@@ -101,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     routing: withEnvLimits(file?.routing ?? DEFAULT_ROUTING, env),
     hooks: file?.hooks ?? {},
     configFile: e.CB_CONFIG ? path.resolve(e.CB_CONFIG) : undefined,
+    warnings: file && e.CB_CONFIG ? reservedSectionWarnings(file, e.CB_CONFIG) : [],
     redisUrl: e.REDIS_URL,
     rateLimitPrefix: e.CB_RATE_LIMIT_PREFIX,
     demoMode,

@@ -39,6 +39,7 @@ async function main(): Promise<number> {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'start');
+  for (const w of config.warnings) logger.warn(w);
   installWorkerRuntime(logger);
 
   const running: Running = {};

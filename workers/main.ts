@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
+  for (const w of config.warnings) logger.warn(w);
   installWorkerRuntime(logger);
   const address = config.temporal.address ?? '127.0.0.1:7233';
 

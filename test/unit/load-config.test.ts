@@ -94,9 +94,21 @@ describe('the config file (CB_CONFIG)', () => {
     ['missing-env.yaml', 'providers:\n  - name: x\n    kind: custom\n    base_url: http://a\n    api_key: ${NOT_SET_ANYWHERE}\n', 'NOT_SET_ANYWHERE'],
     ['no-key.yaml', 'providers:\n  - name: x\n    kind: anthropic\n', 'providers.x.api_key'],
     ['broken.yaml', 'providers: [\n', 'not valid YAML'],
+    ['unknown-section.yaml', 'routing: {}\nrouteing:\n  default_strategy: failover_chain\n', 'routeing'],
   ])('%s stops start-up naming %s', (name, text, needle) => {
     const p = file(name, text);
     expect(() => loadConfig({ CB_CONFIG: p })).toThrow(needle);
+  });
+
+  test('sections that later features own start with one clear warning per setting, never silently', () => {
+    const p = file('reserved.yaml', 'security:\n  pii_detection: true\n  audit_logging: true\ncost_optimization: on\n');
+    const c = loadConfig({ CB_CONFIG: p });
+    expect(c.warnings).toEqual([
+      `${p}: \`security.pii_detection\` is not supported yet: the setting is ignored`,
+      `${p}: \`security.audit_logging\` is not supported yet: the setting is ignored`,
+      `${p}: \`cost_optimization\` is not supported yet: the setting is ignored`,
+    ]);
+    expect(loadConfig({}).warnings).toEqual([]);
   });
 
   test('a missing file is a clear error', () => {
