@@ -4,7 +4,9 @@ import { GatewayErrors } from './errors';
 /**
  * The canonical chat request. Our public contract is OpenAI Chat Completions, so the canonical request is
  * the validated OpenAI request body: every provider adapter converts *from* this shape. Unknown top-level
- * fields are kept (`looseObject`) so OpenAI-compatible upstreams receive parameters we do not model.
+ * fields are kept (`looseObject`): OpenAI fields we do not model and OpenRouter's extras (`usage`,
+ * `plugins`, `top_k` …) are accepted, and each provider decides what reaches its upstream (OpenAI-compatible
+ * kinds copy a whitelist of fields; the others translate field by field).
  */
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -111,8 +113,20 @@ export const chatRequestSchema = z.looseObject({
 });
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
-/** Top-level fields that are ours or OpenRouter's, never forwarded to an upstream. */
-export const GATEWAY_EXTENSION_FIELDS = ['models', 'provider', 'route', 'circuit_breaker', 'transforms'] as const;
+/**
+ * OpenRouter's `top_k` (a sampler Anthropic, Gemini and Ollama have too): a positive integer, else ignored
+ * (0 means "off" on OpenRouter). Read from the loose request: OpenRouter-only fields are accepted, never validated.
+ */
+export function requestedTopK(req: ChatRequest): number | undefined {
+  const v = req.top_k;
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+/** OpenRouter's `repetition_penalty` (0–2, 1 = off), for providers that have it (Ollama's `repeat_penalty`). */
+export function requestedRepetitionPenalty(req: ChatRequest): number | undefined {
+  const v = req.repetition_penalty;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+}
 
 /** The max-token limit the caller asked for, whichever of the two OpenAI fields carried it. */
 export function requestedMaxTokens(req: ChatRequest): number | undefined {

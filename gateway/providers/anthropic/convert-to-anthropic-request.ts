@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../core/chat-request';
-import { requestedMaxTokens, stopSequences } from '../../core/chat-request';
+import { requestedMaxTokens, requestedTopK, stopSequences } from '../../core/chat-request';
 import { GatewayErrors } from '../../core/errors';
 import type { AnthropicRequestBody } from './anthropic-api-types';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages';
@@ -52,7 +52,7 @@ export function convertToAnthropicRequest(req: ChatRequest, opts: AnthropicReque
     system = system === undefined ? JSON_OBJECT_INSTRUCTION : `${system}\n\n${JSON_OBJECT_INSTRUCTION}`;
   }
   const stop = stopSequences(req)?.filter((s) => s !== '');
-  const topK = (req as { top_k?: unknown }).top_k;
+  const topK = requestedTopK(req);
 
   const body: AnthropicRequestBody = {
     model: opts.modelId,
@@ -61,7 +61,7 @@ export function convertToAnthropicRequest(req: ChatRequest, opts: AnthropicReque
     ...(system !== undefined ? { system } : {}),
     ...(req.temperature != null ? { temperature: Math.min(req.temperature, ANTHROPIC_MAX_TEMPERATURE) } : {}),
     ...(req.top_p != null ? { top_p: req.top_p } : {}),
-    ...(typeof topK === 'number' && Number.isInteger(topK) && topK > 0 ? { top_k: topK } : {}),
+    ...(topK !== undefined ? { top_k: topK } : {}),
     ...(stop !== undefined && stop.length > 0 ? { stop_sequences: stop } : {}),
     ...(opts.stream ? { stream: true } : {}),
     ...(req.user !== undefined && req.user !== '' ? { metadata: { user_id: req.user } } : {}),

@@ -1,6 +1,7 @@
 import {
   parseToolArguments,
   requestedMaxTokens,
+  requestedTopK,
   stopSequences,
   textOf,
   type AssistantMessage,
@@ -25,7 +26,7 @@ export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 /**
  * Canonical (OpenAI) request → Gemini generateContent body. Pure.
  * Parameters without a Gemini equivalent (`logprobs`, `top_logprobs`, `user`, `parallel_tool_calls`,
- * zero penalties, unknown extras) are dropped; `n` above 8 is a 400 naming `n`. Temperature ranges
+ * zero penalties, OpenRouter's extras but `top_k` → `topK`, unknown extras) are dropped; `n` above 8 is a 400 naming `n`. Temperature ranges
  * match (0–2) so nothing is clamped.
  */
 export function convertToGoogleRequest(request: ChatRequest): GoogleRequestBody {
@@ -69,6 +70,8 @@ function convertGenerationConfig(request: ChatRequest): GoogleGenerationConfig {
   const config: GoogleGenerationConfig = {};
   if (request.temperature != null) config.temperature = request.temperature;
   if (request.top_p != null) config.topP = request.top_p;
+  const topK = requestedTopK(request);
+  if (topK !== undefined) config.topK = topK;
   const maxTokens = requestedMaxTokens(request);
   if (maxTokens !== undefined) config.maxOutputTokens = maxTokens;
   const stop = stopSequences(request)?.filter((s) => s !== '');

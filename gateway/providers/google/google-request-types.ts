@@ -15,6 +15,7 @@ export interface GoogleContent {
 export interface GoogleGenerationConfig {
   temperature?: number;
   topP?: number;
+  topK?: number;
   maxOutputTokens?: number;
   stopSequences?: string[];
   candidateCount?: number;

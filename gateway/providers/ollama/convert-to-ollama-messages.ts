@@ -2,6 +2,8 @@ import { GatewayErrors } from '../../core/errors';
 import {
   parseToolArguments,
   requestedMaxTokens,
+  requestedRepetitionPenalty,
+  requestedTopK,
   stopSequences,
   textOf,
   type AssistantMessage,
@@ -24,7 +26,9 @@ import {
  *   effort); a specific function sends only that tool (400 if it is not among `tools`).
  * - parallel_tool_calls, logprobs, top_logprobs, user, stream_options: dropped (no Ollama equivalent).
  * - n > 1 → 400: Ollama returns one answer per call.
- * - temperature / top_p are sent unchanged (Ollama accepts OpenAI's whole range, no clamping needed).
+ * - temperature / top_p are sent unchanged (Ollama accepts OpenAI's whole range, no clamping needed);
+ *   OpenRouter's `top_k` → `options.top_k`, `repetition_penalty` → `options.repeat_penalty`; its other
+ *   extras (`usage`, `plugins`, `min_p`, `top_a`, `reasoning` …) are dropped.
  * - Ollama-specific extras a client may put on the request are forwarded: `keep_alive`, and `options`
  *   (e.g. `num_ctx`), which the mapped OpenAI parameters override.
  */
@@ -196,6 +200,8 @@ function convertOptions(request: ChatRequest): Record<string, unknown> {
   };
   set('temperature', request.temperature);
   set('top_p', request.top_p);
+  set('top_k', requestedTopK(request));
+  set('repeat_penalty', requestedRepetitionPenalty(request));
   set('seed', request.seed);
   set('num_predict', requestedMaxTokens(request));
   set('stop', stopSequences(request));

@@ -113,4 +113,12 @@ describe('recorded streams', () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 503, retryable: true, code: 'overloaded_error' });
   });
+
+  it('truncated.chunks.txt: the body ends cleanly before message_delta/message_stop → stream_truncated, no finish, no usage', async () => {
+    const { parts, error } = await collectUntilError(await replay('truncated.chunks.txt').stream(ask, {}));
+    expect(textOf(parts)).toBe('Hello! How can I help you today?');
+    expect(parts.some((p) => p.type === 'finish' || p.type === 'usage')).toBe(false);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 502, type: 'upstream_error', code: 'stream_truncated', provider: 'anthropic', retryable: true });
+  });
 });

@@ -52,6 +52,8 @@ const toolSchema = z.object({
 const optionsSchema = z.looseObject({
   temperature: z.number().optional(),
   top_p: z.number().optional(),
+  top_k: z.number().int().optional(),
+  repeat_penalty: z.number().optional(),
   seed: z.number().int().optional(),
   num_predict: z.number().int().optional(),
   num_ctx: z.number().int().optional(),

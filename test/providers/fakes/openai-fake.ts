@@ -13,13 +13,35 @@ import {
 /**
  * A strict fake of OpenAI's Chat Completions and Embeddings APIs. Also serves Azure OpenAI's URL schemes
  * (`/openai/deployments/{d}/chat/completions?api-version=…` with `api-key`, and `/openai/v1/…`), so Azure and
- * custom OpenAI-compatible endpoints are tested against the same wire format.
+ * custom OpenAI-compatible endpoints are tested against the same wire format. Like the real API it answers
+ * 400 "Unrecognized request argument supplied" to a top-level field it does not know (Azure also knows its
+ * On Your Data fields; `openrouter: true` also accepts OpenRouter's extras, as OpenRouter does).
  */
 export interface OpenAIFakeOptions {
   apiKeys?: string[];
   /** Azure mode: auth via `api-key` header and Azure paths. */
   azure?: boolean;
+  /** OpenRouter dialect: OpenRouter's extra request fields are accepted. */
+  openrouter?: boolean;
   port?: number;
+}
+
+/** Chat Completions request fields as OpenAI's API reference lists them (written out here, not imported: the fake is the oracle). */
+const OPENAI_FIELDS = `model messages audio frequency_penalty function_call functions logit_bias logprobs max_completion_tokens
+  max_tokens metadata modalities n parallel_tool_calls prediction presence_penalty prompt_cache_key prompt_cache_retention
+  reasoning_effort response_format safety_identifier seed service_tier stop store stream stream_options temperature
+  tool_choice tools top_logprobs top_p user verbosity web_search_options`.split(/\s+/);
+const AZURE_FIELDS = ['data_sources', 'user_security_context'];
+const OPENROUTER_FIELDS = ['top_k', 'repetition_penalty', 'min_p', 'top_a', 'usage', 'plugins', 'transforms', 'reasoning', 'include_reasoning', 'models', 'route', 'provider'];
+
+const TRUNCATED = new WeakMap<FakeReply, number>();
+/**
+ * Marks a reply whose stream closes cleanly (status 200, no reset) without its end: no finish_reason chunk,
+ * no usage chunk, no [DONE]. `chunks` keeps only that many of the content chunks (0: headers, then nothing).
+ */
+export function truncatedStream(reply: FakeReply = {}, chunks = Number.POSITIVE_INFINITY): FakeReply {
+  TRUNCATED.set(reply, chunks);
+  return reply;
 }
 
 const messageSchema = z.discriminatedUnion('role', [
@@ -42,6 +64,7 @@ let seq = 0;
 
 export function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<FakeServer> {
   const keys = opts.apiKeys ?? ['sk-test'];
+  const known = new Set([...OPENAI_FIELDS, ...(opts.azure ? AZURE_FIELDS : []), ...(opts.openrouter ? OPENROUTER_FIELDS : [])]);
   return startFakeServer((req, res, reply) => {
     const route = routeOf(req, opts.azure === true);
     if (!route) return sendError(res, 404, 'Unknown request URL', 'invalid_request_error', 'unknown_url');
@@ -51,6 +74,8 @@ export function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<FakeServe
     }
     if (reply?.error) return replyError(res, reply.error);
     if (route.kind === 'embeddings') return embeddings(req, res);
+    const unknown = typeof req.body === 'object' && req.body !== null ? Object.keys(req.body).find((k) => !known.has(k)) : undefined;
+    if (unknown !== undefined) return sendError(res, 400, `Unrecognized request argument supplied: ${unknown}`, 'invalid_request_error', null);
     const parsed = chatSchema.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -58,7 +83,7 @@ export function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<FakeServe
     }
     const model = route.deployment ?? parsed.data.model;
     const r: FakeReply = reply ?? { text: `Echo: ${lastUserText(parsed.data.messages)}` };
-    if (parsed.data.stream) return stream(res, r, model, parsed.data.stream_options?.include_usage === true);
+    if (parsed.data.stream) return stream(res, r, model, parsed.data.stream_options?.include_usage === true, TRUNCATED.get(r));
     return sendJson(res, 200, completion(r, model), { 'x-request-id': `req_fake_${++seq}` });
   }, opts.port);
 }
@@ -118,7 +143,7 @@ function completion(r: FakeReply, model: string): Record<string, unknown> {
   };
 }
 
-async function stream(res: http.ServerResponse, r: FakeReply, model: string, includeUsage: boolean): Promise<void> {
+async function stream(res: http.ServerResponse, r: FakeReply, model: string, includeUsage: boolean, truncateAfter: number | undefined): Promise<void> {
   const id = `chatcmpl-fake${++seq}`;
   const base = { id, object: 'chat.completion.chunk', created: 1_735_000_000, model, service_tier: 'default', system_fingerprint: 'fp_fake' };
   const frame = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
@@ -132,9 +157,12 @@ async function stream(res: http.ServerResponse, r: FakeReply, model: string, inc
     const mid = Math.ceil(a.length / 2);
     for (const piece of [a.slice(0, mid), a.slice(mid)]) if (piece) chunks.push(delta({ tool_calls: [{ index: i, function: { arguments: piece } }] }));
   }
-  chunks.push(delta({}, finishOf(r)));
-  if (includeUsage) chunks.push(`data: ${JSON.stringify({ ...base, choices: [], usage: usageOf(r) })}\n\n`);
-  chunks.push('data: [DONE]\n\n');
+  if (truncateAfter !== undefined) chunks.splice(truncateAfter);
+  else {
+    chunks.push(delta({}, finishOf(r)));
+    if (includeUsage) chunks.push(`data: ${JSON.stringify({ ...base, choices: [], usage: usageOf(r) })}\n\n`);
+    chunks.push('data: [DONE]\n\n');
+  }
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': `req_fake_${seq}` });
   await writeChunks(res, chunks, r);
 }

@@ -108,4 +108,11 @@ describe('recorded Ollama streams (NDJSON)', () => {
       message: 'ollama: an error was encountered while running the model: unexpected EOF',
     });
   });
+
+  it('truncated.chunks.txt: lines that end cleanly without the done line → stream_truncated, not a short answer', async () => {
+    const { parts, error } = await collectUntilError(await (await modelFor('truncated.chunks.txt')).stream(chatRequest(), {}));
+    expect(parts.map((p) => p.type)).toEqual(['metadata', 'text-delta', 'text-delta', 'text-delta']);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 502, type: 'upstream_error', code: 'stream_truncated', provider: 'ollama', retryable: true });
+  });
 });
