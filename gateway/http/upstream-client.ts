@@ -97,6 +97,16 @@ export function flattenHeaders(h: Record<string, string | string[] | undefined>)
   return out;
 }
 
+/** The response headers worth handing on (rate-limit state, request ids): these names, and names with these prefixes. */
+export function pickHeaders(headers: Record<string, string>, names: readonly string[], prefixes: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in headers) {
+    const v = headers[k];
+    if (v !== undefined && (names.includes(k) || prefixes.some((p) => k.startsWith(p)))) out[k] = v;
+  }
+  return out;
+}
+
 /** Maps a transport failure (reset, refused, timeout, abort) to a GatewayError. */
 export function networkError(provider: string, err: unknown, signal?: AbortSignal): GatewayError {
   if (err instanceof GatewayError) return err;

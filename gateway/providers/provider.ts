@@ -61,22 +61,6 @@ export interface Provider {
 }
 
 export function staticModelInfos(settings: ProviderSettings, ownedBy: string, created = 1_700_000_000): ModelInfo[] {
-  const chat = settings.models.map((m) => ({
-    id: `${settings.name}/${m}`,
-    provider: settings.name,
-    kind: settings.kind,
-    modelId: m,
-    ownedBy,
-    created,
-  }));
-  const emb = settings.embeddingModels.map((m) => ({
-    id: `${settings.name}/${m}`,
-    provider: settings.name,
-    kind: settings.kind,
-    modelId: m,
-    ownedBy,
-    created,
-    capabilities: { embeddings: true },
-  }));
-  return [...chat, ...emb];
+  const info = (modelId: string): ModelInfo => ({ id: `${settings.name}/${modelId}`, provider: settings.name, kind: settings.kind, modelId, ownedBy, created });
+  return [...settings.models.map(info), ...settings.embeddingModels.map((m) => ({ ...info(m), capabilities: { embeddings: true } }))];
 }

@@ -2,24 +2,13 @@ import { chatRequestSchema } from '../../gateway/core/chat-request';
 import { convertToAnthropicRequest } from '../../gateway/providers/anthropic';
 import { convertToGoogleRequest } from '../../gateway/providers/google';
 import { convertToOllamaChatRequest } from '../../gateway/providers/ollama';
+import { OPENROUTER_EXTRAS, ROUTING_FIELDS } from './openrouter-fields';
 
 /**
  * OpenRouter clients send fields OpenAI does not have. Every kind accepts them (never a 400 of ours); the
  * translated providers map the samplers they have and drop the rest.
  */
-const EXTRAS = {
-  usage: { include: true },
-  plugins: [{ id: 'web' }],
-  top_k: 40,
-  repetition_penalty: 1.1,
-  min_p: 0.05,
-  top_a: 0.2,
-  transforms: ['middle-out'],
-  reasoning: { effort: 'high' },
-  models: ['x/y'],
-  route: 'fallback',
-  provider: { order: ['anthropic'] },
-};
+const EXTRAS = { ...OPENROUTER_EXTRAS, ...ROUTING_FIELDS };
 const request = chatRequestSchema.parse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...EXTRAS });
 
 it('the canonical request accepts them all (usage: {include: true} is not a 400)', () => {

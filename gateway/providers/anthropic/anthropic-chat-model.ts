@@ -2,7 +2,7 @@ import type { ChatRequest } from '../../core/chat-request';
 import type { CallOptions, ChatModel, ChatStream } from '../../core/chat-model';
 import type { ChatResult, StreamPart } from '../../core/chat-result';
 import { GatewayErrors } from '../../core/errors';
-import { chatStream, jsonResponseHandler, parseStreamEvent, postJson, type PostJsonRequest, sseEvents, streamResponseHandler, tryParseJson, type UpstreamResponse } from '../../http';
+import { chatStream, jsonResponseHandler, parseStreamEvent, pickHeaders, postJson, type PostJsonRequest, sseEvents, streamResponseHandler, tryParseJson, type UpstreamResponse } from '../../http';
 import type { KeyRing, ProviderSettings } from '../provider';
 import { anthropicHttpError } from './anthropic-error';
 import { anthropicMessageSchema, anthropicStreamEventSchema } from './anthropic-schemas';
@@ -99,9 +99,5 @@ export function messagesUrl(baseUrl: string): string {
 
 /** Upstream headers worth passing on: request id, rate-limit state, retry-after. */
 function interestingHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (k === 'request-id' || k === 'retry-after' || k.startsWith('anthropic-ratelimit-')) out[k] = v;
-  }
-  return out;
+  return pickHeaders(headers, ['request-id', 'retry-after'], ['anthropic-ratelimit-']);
 }

@@ -1,4 +1,4 @@
-import type { UpstreamTimeouts } from '../../http/upstream-client';
+import { pickHeaders, type UpstreamTimeouts } from '../../http/upstream-client';
 import type { KeyRing, ProviderSettings } from '../provider';
 
 /** What the Google chat and embedding models share: where to call and with which headers. */
@@ -37,11 +37,5 @@ export function googleModelConfig(settings: ProviderSettings, keys: KeyRing): Go
 
 /** Upstream response headers worth handing to the caller (rate-limit state, request ids). */
 export function interestingHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.startsWith('x-ratelimit') || k.startsWith('retry-after') || k === 'x-request-id' || k === 'server-timing') {
-      out[k] = v;
-    }
-  }
-  return out;
+  return pickHeaders(headers, ['x-request-id', 'server-timing'], ['x-ratelimit', 'retry-after']);
 }

@@ -1,6 +1,6 @@
 import type { CallOptions } from '../../core/chat-model';
 import { type GatewayError, GatewayErrors } from '../../core/errors';
-import { postJson, type SuccessfulResponseHandler, tryParseJson, type UpstreamFailure, upstreamHttpError } from '../../http';
+import { pickHeaders, postJson, type SuccessfulResponseHandler, tryParseJson, type UpstreamFailure, upstreamHttpError } from '../../http';
 import type { KeyRing, ProviderSettings } from '../provider';
 import { parseOllamaError } from './ollama-schemas';
 
@@ -51,9 +51,5 @@ export function ollamaErrorInBody(provider: string, json: unknown): GatewayError
 
 /** Response headers worth passing on (Ollama sends few; a proxy in front may add rate-limit state). */
 export function headersOfInterest(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.startsWith('x-ratelimit-') || k === 'retry-after' || k === 'x-request-id') out[k] = v;
-  }
-  return out;
+  return pickHeaders(headers, ['retry-after', 'x-request-id'], ['x-ratelimit-']);
 }

@@ -4,21 +4,9 @@ import { OPENAI_CHAT_FIELDS, OPENROUTER_EXTRA_FIELDS, openAIRequestFields } from
 import type { ProviderSettings } from '../../../gateway/providers/provider';
 import type { FakeServer } from '../../helpers/fake-server';
 import { startOpenAIFake } from '../fakes/openai-fake';
+import { OPENROUTER_EXTRAS, ROUTING_FIELDS as ROUTING } from '../openrouter-fields';
 import { chatRequest, collect, openaiSettings } from './openai-test-helpers';
 
-/** What an OpenRouter client sends beside the OpenAI fields. */
-const OPENROUTER_EXTRAS = {
-  usage: { include: true },
-  plugins: [{ id: 'web' }],
-  top_k: 40,
-  repetition_penalty: 1.1,
-  min_p: 0.05,
-  top_a: 0.2,
-  transforms: ['middle-out'],
-  reasoning: { effort: 'high' },
-  include_reasoning: true,
-};
-const ROUTING = { models: ['gpt-4o-mini'], route: 'fallback', provider: { order: ['openai'] }, circuit_breaker: { strategy: 'failover_chain' } };
 const OPENAI_EXTRAS = { prediction: { type: 'content', content: 'x' }, store: false, metadata: { a: 'b' }, verbosity: 'low', logit_bias: { '50256': -100 } };
 
 describe('convertToOpenAIRequest: a whitelist of top-level fields per kind', () => {
