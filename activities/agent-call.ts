@@ -12,16 +12,9 @@ export interface AgentMessage {
   content: string;
 }
 
-/** Strategy shorthands → virtual models of the router. */
-export const STRATEGY_MODELS: Readonly<Record<string, string>> = {
-  best_available: 'auto',
-  cheapest: 'cb:cost-optimal',
-  fastest: 'cb:fastest',
-};
-
+/** The model an agent turn asks the router for: the compiler already turned a `strategy` into its virtual model. */
 export function agentModel(agent: AgentSpec): string {
-  if (agent.model) return agent.model;
-  return (agent.strategy && STRATEGY_MODELS[agent.strategy]) || 'auto';
+  return agent.model || 'auto';
 }
 
 /** Upstream calls (rounds) of one agent turn with tools: a round that still answers with tool calls after this many fails the turn. */

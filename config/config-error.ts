@@ -1,4 +1,5 @@
 import type { ZodError } from 'zod';
+import { issueLines } from '../gateway/core/zod-issues';
 
 /** The config layer's error: start-up stops with this message, which names the offending field. */
 export class ConfigError extends Error {
@@ -8,7 +9,6 @@ export class ConfigError extends Error {
   }
 
   static fromZod(source: string, err: ZodError): ConfigError {
-    const lines = err.issues.map((i) => `  - ${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
-    return new ConfigError(`${source}: invalid configuration\n${lines.join('\n')}`);
+    return new ConfigError(`${source}: invalid configuration\n${issueLines(err).join('\n')}`);
   }
 }

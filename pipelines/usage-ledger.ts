@@ -3,6 +3,7 @@
  * an idempotency key (`<workflowId>:<runId>:<activityId>` — stable across activity retries), so a call is
  * counted once even when its activity is retried after it billed. The API reads totals per instance.
  */
+import { sumUsage as sumTotals } from './definition/usage-totals';
 import type { UsageTotals } from './definition/types';
 
 export interface UsageEntry {
@@ -33,14 +34,7 @@ export interface UsageLedger {
 }
 
 export function sumUsage(entries: readonly UsageEntry[]): UsageTotals & { calls: number } {
-  const t = { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, calls: entries.length };
-  for (const e of entries) {
-    t.promptTokens += e.promptTokens;
-    t.completionTokens += e.completionTokens;
-    t.totalTokens += e.totalTokens;
-    t.costUsd += e.costUsd;
-  }
-  return t;
+  return { ...sumTotals(entries), calls: entries.length };
 }
 
 /** In-process ledger (tests, or when no database is configured). */

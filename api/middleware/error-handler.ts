@@ -1,3 +1,4 @@
+import { invalidRequestFromZod } from '../../gateway/core/zod-issues';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -61,7 +62,7 @@ export function toPublicError(err: unknown, redact: (text: string) => string): G
 
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  if (err instanceof ZodError) return ApiErrors.fromZod(err, 'request');
+  if (err instanceof ZodError) return invalidRequestFromZod(err, 'request');
   if (err instanceof TemporalUnavailableError) return ApiErrors.temporalUnavailable(`${err.address} (${err.reason})`);
   return new GatewayError({ status: 500, type: 'api_error', code: 'internal_error', message: 'The gateway hit an internal error while processing your request.', cause: err });
 }

@@ -1,11 +1,11 @@
+import { invalidRequestFromZod } from '../../gateway/core/zod-issues';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { type ChatRequest, chatRequestSchema } from '../../gateway/core/chat-request';
 import type { Usage } from '../../gateway/core/chat-result';
 import { GatewayError } from '../../gateway/core/errors';
-import { type RouteRequest, routingExtensionsSchema } from '../../gateway/routing/route-planner';
+import { parseRoutingExtensions, type RouteRequest } from '../../gateway/routing/route-planner';
 import type { Routed, Router } from '../../gateway/routing/router';
-import { ApiErrors } from '../api-error';
 import { sendError, toPublicError } from '../middleware/error-handler';
 import { ChunkSerializer, toChatCompletion } from '../openai/chat-completion-serializer';
 import { SseResponse } from './sse-response';
@@ -130,9 +130,7 @@ function setRouteHeaders(res: ServerResponse, r: Routed<unknown>): void {
 /** The validated chat request plus the routing extensions (OpenRouter's and ours) from the same body. */
 export function parseRouteRequest(body: unknown): RouteRequest {
   const request = parseChatRequest(body);
-  const ext = routingExtensionsSchema.safeParse(body);
-  if (!ext.success) throw ApiErrors.fromZod(ext.error, 'routing extension');
-  return { model: request.model, stream: request.stream === true, request, extensions: ext.data };
+  return { model: request.model, stream: request.stream === true, request, extensions: parseRoutingExtensions(body) };
 }
 
 export function parseChatRequest(body: unknown): ChatRequest {
@@ -140,7 +138,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     throw GatewayError.invalidRequest('The request body must be a JSON object with "model" and "messages".', null, 'invalid_body');
   }
   const parsed = chatRequestSchema.safeParse(body);
-  if (!parsed.success) throw ApiErrors.fromZod(parsed.error, 'chat completion request');
+  if (!parsed.success) throw invalidRequestFromZod(parsed.error, 'chat completion request');
   const r = parsed.data;
   if (r.stream_options != null && r.stream !== true) {
     throw GatewayError.invalidRequest('stream_options is only allowed when stream is true', 'stream_options');

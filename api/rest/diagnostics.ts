@@ -1,8 +1,8 @@
+import { invalidRequestFromZod } from '../../gateway/core/zod-issues';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { GatewayError } from '../../gateway/core/errors';
-import { ApiErrors } from '../api-error';
 import type { TemporalAccess } from '../temporal-access';
 
 const bodySchema = z.object({ name: z.string().min(1).max(200).default('circuit-breaker') }).default({ name: 'circuit-breaker' });
@@ -15,7 +15,7 @@ const bodySchema = z.object({ name: z.string().min(1).max(200).default('circuit-
 export function temporalPingHandler(deps: { temporal: TemporalAccess; taskQueue: string; namespace: string; uiUrl: string }) {
   return async (req: Request, res: Response): Promise<void> => {
     const parsed = bodySchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw ApiErrors.fromZod(parsed.error, 'request');
+    if (!parsed.success) throw invalidRequestFromZod(parsed.error, 'request');
     const client = await deps.temporal.getClient();
     const workflowId = `ping-${randomUUID()}`;
     const handle = await client.workflow.start('pingWorkflow', {

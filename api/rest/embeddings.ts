@@ -1,7 +1,7 @@
+import { invalidRequestFromZod } from '../../gateway/core/zod-issues';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { ModelRegistry } from '../../gateway/routing/model-registry';
-import { ApiErrors } from '../api-error';
 import { abortOnClose } from './chat-completions';
 
 const embeddingRequestSchema = z.looseObject({
@@ -28,7 +28,7 @@ export function toBase64Float32(vector: readonly number[]): string {
 export function embeddingsHandler(registry: ModelRegistry) {
   return async (req: Request, res: Response): Promise<void> => {
     const parsed = embeddingRequestSchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw ApiErrors.fromZod(parsed.error, 'embeddings request');
+    if (!parsed.success) throw invalidRequestFromZod(parsed.error, 'embeddings request');
     const { model: name, input, encoding_format, dimensions, user } = parsed.data;
     const model = await registry.embeddingModel(name);
     res.setHeader('x-cb-provider', model.provider);

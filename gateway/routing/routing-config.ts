@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from '../core/duration';
 
 /**
  * Routing, retry, circuit-breaking and rate limits as validated data (the `routing:` section of the config
@@ -26,18 +27,6 @@ export const costLimitSchema = z.union([
     }),
 ]);
 
-/** "2s", "1500ms", "1m", or a number of milliseconds → milliseconds. */
-export const durationSchema = z.union([
-  int.positive(),
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?\s*(ms|s|m)$/, 'a duration such as "2s" or "1500ms"')
-    .transform((s) => {
-      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/.exec(s) as RegExpExecArray;
-      const v = Number(m[1]);
-      return Math.round(m[2] === 'ms' ? v : m[2] === 's' ? v * 1000 : v * 60_000);
-    }),
-]);
 
 export const capabilitySchema = z.strictObject({
   tools: z.boolean().optional(),

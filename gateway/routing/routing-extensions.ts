@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { GatewayError } from '../core/errors';
-import { costLimitSchema, durationSchema, type Strategy, strategySchema } from './routing-config';
+import { durationSchema } from '../core/duration';
+import { invalidRequestFromZod } from '../core/zod-issues';
+import { costLimitSchema, type Strategy, strategySchema } from './routing-config';
 
 /**
  * Per-request routing fields read from the raw chat body: OpenRouter's (`models`, `route`, `provider`) and our
@@ -66,14 +67,5 @@ export function parseRoutingExtensions(body: unknown): RoutingExtensions {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
   const parsed = routingExtensionsSchema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const param = issue ? paramOf(issue.path) : null;
-  throw GatewayError.invalidRequest(`${param ?? 'routing extensions'}: ${issue?.message ?? 'invalid value'}`, param);
-}
-
-/** ['provider', 'order', 0] → `provider.order[0]`. */
-function paramOf(path: ReadonlyArray<PropertyKey>): string | null {
-  let out = '';
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? String(seg) : `.${String(seg)}`;
-  return out === '' ? null : out;
+  throw invalidRequestFromZod(parsed.error, 'routing extensions');
 }

@@ -4,8 +4,9 @@
  * one terminal, every other state has a way out, every state reachable) and template syntax, with errors that
  * name the field. Node-free and pure: the API compiles, the workflow receives the result in its input.
  */
+import { parseDuration } from '../../gateway/core/duration';
 import { expressionError } from './expression';
-import { parseDefinitionSource, type ActionSource, type DefinitionIssue, type DefinitionSource, type RuleSource, DURATION_PATTERN } from './definition-schema';
+import { parseDefinitionSource, type ActionSource, type DefinitionIssue, type DefinitionSource, type RuleSource, STRATEGY_MODELS } from './definition-schema';
 import { referencedRuleNames } from './rules';
 import { templateErrors, templateVariables } from './templates';
 import type { Action, AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineDefinition, Rule, Transition } from './types';
@@ -15,13 +16,6 @@ export type { DefinitionIssue } from './definition-schema';
 export const DEFAULT_MAX_ITERATIONS = 10;
 /** The terminal state of a compiled short (`steps`) form. */
 export const SHORT_FORM_DONE = 'done';
-
-export const STRATEGY_MODELS: Readonly<Record<string, string>> = {
-  best_available: 'auto',
-  cheapest: 'cb:cost-optimal',
-  fastest: 'cb:fastest',
-  balanced: 'cb:balanced',
-};
 
 export class DefinitionError extends Error {
   constructor(readonly issues: DefinitionIssue[]) {
@@ -37,14 +31,6 @@ export interface CompileOptions {
   version?: number;
 }
 
-/** `30s` / `15m` / `24h` / `7d` / `500ms` or a number of milliseconds → milliseconds. */
-export function parseDuration(d: number | string): number {
-  if (typeof d === 'number') return d;
-  const m = DURATION_PATTERN.exec(d);
-  if (!m) throw new Error(`not a duration: ${d}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
-}
 
 /** Source rule → compiled rule: a list means all of them. */
 export function toRule(r: RuleSource): Rule {
@@ -74,7 +60,7 @@ function compileAgents(src: DefinitionSource, c: Checker): AgentSpec[] {
     let model = a.model ?? '';
     if (a.strategy !== undefined) {
       if (a.model !== undefined || a.provider !== undefined) c.add(`${at}.strategy`, 'give either a strategy or a model (with an optional provider), not both');
-      model = STRATEGY_MODELS[a.strategy] ?? 'auto';
+      model = STRATEGY_MODELS[a.strategy];
     } else if (a.model !== undefined) {
       if (a.provider !== undefined && !a.model.startsWith(`${a.provider}/`)) model = `${a.provider}/${a.model}`;
     } else {

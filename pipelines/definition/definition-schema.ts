@@ -11,6 +11,8 @@
  * Node-free (zod only). The published JSON Schema is `definitionJsonSchema()`.
  */
 import { z } from 'zod';
+import { DURATION_PATTERN } from '../../gateway/core/duration';
+import { issuePath } from '../../gateway/core/zod-issues';
 import { PATH_PATTERN } from './data-path';
 
 /** Ids of agents, functions, states, rules and output keys: usable as path segments. */
@@ -18,9 +20,16 @@ export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Definition ids: kebab or snake case. */
 export const DEFINITION_ID_PATTERN = /^[a-z][a-z0-9]*([_-][a-z0-9]+)*$/;
 /** `30s`, `15m`, `24h`, `7d`, `500ms` — or a number of milliseconds. */
-export const DURATION_PATTERN = /^(\d+)(ms|s|m|h|d)$/;
 
 export const STRATEGIES = ['best_available', 'cheapest', 'fastest', 'balanced'] as const;
+
+/** An agent's `strategy` → the router's virtual model (the one table: the compiler stamps it into the agent's model). */
+export const STRATEGY_MODELS: Readonly<Record<(typeof STRATEGIES)[number], string>> = {
+  best_available: 'auto',
+  cheapest: 'cb:cost-optimal',
+  fastest: 'cb:fastest',
+  balanced: 'cb:balanced',
+};
 
 const name = z.string().regex(NAME_PATTERN, 'a name: letters, digits, _ and -, starting with a letter or _');
 const path = z.string().regex(PATH_PATTERN, 'a dotted path such as outputs.reviewer.score or input.topic');
@@ -172,11 +181,6 @@ export interface DefinitionIssue {
   message: string;
 }
 
-export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out === '' ? String(s) : `.${String(s)}`;
-  return out;
-}
 
 type ZodIssue = z.core.$ZodIssue;
 
@@ -199,11 +203,11 @@ function flatten(issue: ZodIssue, base: readonly PropertyKey[]): DefinitionIssue
     const winners = ds.filter((d) => d === best).length;
     const branch = issue.errors[ds.indexOf(best)];
     if (winners === 1 && best < 10 && branch) return branch.flatMap((i) => flatten(i, at));
-    return [{ path: formatPath(at), message: `expected ${issue.message}` }];
+    return [{ path: issuePath(at), message: `expected ${issue.message}` }];
   }
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ path: formatPath([...at, k]), message: 'unknown key' }));
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return [{ path: formatPath(at), message: 'required' }];
-  return [{ path: formatPath(at), message: issue.message }];
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ path: issuePath([...at, k]), message: 'unknown key' }));
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return [{ path: issuePath(at), message: 'required' }];
+  return [{ path: issuePath(at), message: issue.message }];
 }
 
 /** zod issues → one issue per field, the path written `agents[0].prompts.user_template`. */

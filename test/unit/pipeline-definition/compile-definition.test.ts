@@ -1,4 +1,5 @@
-import { checkDefinition, compileDefinition, DefinitionError, parseDuration } from '../../../pipelines/definition/compile-definition';
+import { parseDuration } from '../../../gateway/core/duration';
+import { checkDefinition, compileDefinition, DefinitionError } from '../../../pipelines/definition/compile-definition';
 import { evaluateRule } from '../../../pipelines/definition/rules';
 
 const agent = (id: string, extra: Record<string, unknown> = {}) => ({ id, role: id, model: 'gpt-4o', prompts: { user_template: `Do {topic}` }, ...extra });
