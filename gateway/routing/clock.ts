@@ -5,24 +5,3 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
-
-/** A clock that moves only when told to (tests). */
-export class ManualClock implements Clock {
-  private t: number;
-
-  constructor(start = 0) {
-    this.t = start;
-  }
-
-  now(): number {
-    return this.t;
-  }
-
-  advance(ms: number): void {
-    this.t += ms;
-  }
-
-  set(ms: number): void {
-    this.t = ms;
-  }
-}

@@ -17,13 +17,6 @@ export const DEFAULT_MAX_ITERATIONS = 10;
 /** The terminal state of a compiled short (`steps`) form. */
 export const SHORT_FORM_DONE = 'done';
 
-export class DefinitionError extends Error {
-  constructor(readonly issues: DefinitionIssue[]) {
-    super(`invalid pipeline definition: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
-    this.name = 'DefinitionError';
-  }
-}
-
 export type CompileResult = { ok: true; definition: PipelineDefinition; source: DefinitionSource } | { ok: false; issues: DefinitionIssue[] };
 
 export interface CompileOptions {
@@ -374,11 +367,4 @@ export function checkDefinition(input: unknown, opts: CompileOptions = {}): Comp
     if (src.schedule.initialData !== undefined) definition.schedule.initialData = src.schedule.initialData as JsonObject;
   }
   return { ok: true, definition, source: src };
-}
-
-/** Like checkDefinition, but throws a DefinitionError (its `issues` name the fields) for bad input. */
-export function compileDefinition(input: unknown, opts: CompileOptions = {}): PipelineDefinition {
-  const r = checkDefinition(input, opts);
-  if (!r.ok) throw new DefinitionError(r.issues);
-  return r.definition;
 }

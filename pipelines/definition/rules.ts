@@ -59,16 +59,6 @@ export function evaluateRule(rule: Rule, data: PipelineData, named: Readonly<Rec
   throw new RuleError(`unknown rule shape ${JSON.stringify(rule)}`);
 }
 
-/** Like evaluateRule, as a result instead of an exception (for workflow code that turns it into a failure). */
-export function tryEvaluateRule(rule: Rule, data: PipelineData, named: Readonly<Record<string, Rule>> = {}): { ok: true; value: boolean } | { ok: false; error: string } {
-  try {
-    return { ok: true, value: evaluateRule(rule, data, named) };
-  } catch (err) {
-    if (err instanceof RuleError) return { ok: false, error: err.message };
-    throw err;
-  }
-}
-
 /** Every named rule a rule refers to (directly), for validation. */
 export function referencedRuleNames(rule: Rule): string[] {
   if (typeof rule === 'string') return [rule];

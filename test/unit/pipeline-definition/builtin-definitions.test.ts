@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compileDefinition } from '../../../pipelines/definition/compile-definition';
+import { compileDefinition } from '../../helpers/compile-definition';
 import { evaluateRule } from '../../../pipelines/definition/rules';
 import { renderTemplate } from '../../../pipelines/definition/templates';
 import type { PipelineDefinition } from '../../../pipelines/definition/types';

@@ -1,5 +1,7 @@
 import { parseDuration } from '../../../gateway/core/duration';
-import { checkDefinition, compileDefinition, DefinitionError } from '../../../pipelines/definition/compile-definition';
+import { checkDefinition } from '../../../pipelines/definition/compile-definition';
+import { InvalidDefinitionError } from '../../../pipelines/definition-text';
+import { compileDefinition } from '../../helpers/compile-definition';
 import { evaluateRule } from '../../../pipelines/definition/rules';
 
 const agent = (id: string, extra: Record<string, unknown> = {}) => ({ id, role: id, model: 'gpt-4o', prompts: { user_template: `Do {topic}` }, ...extra });
@@ -222,9 +224,9 @@ describe('compile: agents', () => {
     ]);
   });
 
-  test('compileDefinition throws a DefinitionError listing every issue', () => {
-    expect(() => compileDefinition({ id: 'p', name: 'P', steps: [{ agent: 'x' }] })).toThrow(DefinitionError);
-    expect(() => compileDefinition({ id: 'p', name: 'P', steps: [{ agent: 'x' }] })).toThrow('invalid pipeline definition: steps[0].agent: unknown agent "x"');
+  test('an invalid definition throws an InvalidDefinitionError listing every issue', () => {
+    expect(() => compileDefinition({ id: 'p', name: 'P', steps: [{ agent: 'x' }] })).toThrow(InvalidDefinitionError);
+    expect(() => compileDefinition({ id: 'p', name: 'P', steps: [{ agent: 'x' }] })).toThrow('Invalid pipeline definition: steps[0].agent: unknown agent "x"');
   });
 
   test('schedule and durations', () => {
@@ -260,7 +262,7 @@ describe('compile: agent tools', () => {
 
   test('an unknown tool id is an error naming agents[i].tools[j]', () => {
     expect(issuesOf(src(['lookup', 'nope']))).toEqual([{ path: 'agents[0].tools[1]', message: 'unknown function "nope" (functions: lookup, plain)' }]);
-    expect(() => compileDefinition(src(['nope']))).toThrow(DefinitionError);
+    expect(() => compileDefinition(src(['nope']))).toThrow(InvalidDefinitionError);
     expect(issuesOf(src(['lookup', 'lookup']))).toEqual([{ path: 'agents[0].tools[1]', message: 'duplicate tool "lookup"' }]);
   });
 

@@ -1,4 +1,4 @@
-import { evaluateRule, RuleError, tryEvaluateRule } from '../../../pipelines/definition/rules';
+import { evaluateRule, RuleError } from '../../../pipelines/definition/rules';
 import type { PipelineData } from '../../../pipelines/definition/data-path';
 import type { Rule } from '../../../pipelines/definition/types';
 
@@ -74,12 +74,12 @@ describe('rules', () => {
     }
   });
 
-  test('unknown names, cycles and bad expressions are RuleErrors (tryEvaluateRule returns them)', () => {
+  test('unknown names, cycles and bad expressions are RuleErrors ', () => {
     expect(() => ok('nope')).toThrow(RuleError);
     expect(() => ok('loop_a')).toThrow(/refers to itself/);
     expect(() => ok({ expr: 'a ==' })).toThrow(/expression "a =="/);
     expect(() => ok('toString')).toThrow(/unknown rule "toString"/);
-    expect(tryEvaluateRule('nope', data, named)).toEqual({ ok: false, error: 'unknown rule "nope"' });
-    expect(tryEvaluateRule('ready', data, named)).toEqual({ ok: true, value: true });
+    expect(() => evaluateRule('nope', data, named)).toThrow(new RuleError('unknown rule "nope"'));
+    expect(evaluateRule('ready', data, named)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
-import { ManualClock, systemClock } from '../../../gateway/routing/clock';
+import { systemClock } from '../../../gateway/routing/clock';
+import { ManualClock } from '../../helpers/manual-clock';
 import { type CircuitConfig, CircuitBreaker, percentile } from '../../../gateway/routing/circuit-breaker';
 import { DEFAULT_ROUTING } from '../../../gateway/routing/routing-config';
 

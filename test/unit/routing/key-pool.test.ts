@@ -1,4 +1,4 @@
-import { ManualClock } from '../../../gateway/routing/clock';
+import { ManualClock } from '../../helpers/manual-clock';
 import { DEFAULT_RESET_MS, KeyPool, maskKey } from '../../../gateway/routing/key-pool';
 
 const KEYS = ['sk-aaaaaaaaaaaa1111', 'sk-bbbbbbbbbbbb2222', 'sk-cccccccccccc3333'];

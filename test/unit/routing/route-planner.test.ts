@@ -1,7 +1,7 @@
 import { loadConfig } from '../../../config/load-config';
 import type { ChatRequest } from '../../../gateway/core/chat-request';
 import { GatewayError } from '../../../gateway/core/errors';
-import { ManualClock } from '../../../gateway/routing/clock';
+import { ManualClock } from '../../helpers/manual-clock';
 import { CircuitBreaker } from '../../../gateway/routing/circuit-breaker';
 import { ModelRegistry } from '../../../gateway/routing/model-registry';
 import { planRoute, type RoutePlan, type RoutingExtensions } from '../../../gateway/routing/route-planner';

@@ -2,7 +2,7 @@ import { loadConfig } from '../../../config/load-config';
 import { chatRequestSchema } from '../../../gateway/core/chat-request';
 import { GatewayError } from '../../../gateway/core/errors';
 import { backoffDelay } from '../../../gateway/routing/backoff';
-import { ManualClock } from '../../../gateway/routing/clock';
+import { ManualClock } from '../../helpers/manual-clock';
 import { GatewayRuntime } from '../../../gateway/routing/gateway-runtime';
 import { classify } from '../../../gateway/routing/router';
 import { type RoutingConfig, routingConfigSchema } from '../../../gateway/routing/routing-config';

@@ -1,4 +1,4 @@
-import { ManualClock } from '../../../gateway/routing/clock';
+import { ManualClock } from '../../helpers/manual-clock';
 import { CircuitBreaker } from '../../../gateway/routing/circuit-breaker';
 import { DEFAULT_ROUTING } from '../../../gateway/routing/routing-config';
 import { type CandidateInfo, orderCandidates, type OrderContext, RoundRobinState } from '../../../gateway/routing/strategies';
