@@ -1,23 +1,23 @@
 /**
  * The pipeline activities: `callAgent` (one agent turn through the gateway router — failover, circuits and keys
  * as in /v1/chat/completions — streamed, with token deltas on the event log), `runFunction` (a built-in or user
- * function) and `publishEvents` (the workflow's coarse events onto the event log).
+ * function) and `publishEvents` (the workflow's coarse events onto the event log, which numbers them).
  */
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ChatMessage, ChatRequest } from '../gateway/core/chat-request';
 import type { ResultToolCall, Usage } from '../gateway/core/chat-result';
 import type { GatewayRuntime } from '../gateway/routing/gateway-runtime';
-import type { EventLog, PipelineEventInput } from '../pipelines/event-log';
+import type { EventLog } from '../pipelines/event-log';
 import type { UsageEntry, UsageLedger } from '../pipelines/usage-ledger';
 import type { PipelineData } from '../pipelines/definition/data-path';
-import type { AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineEvent, UsageTotals } from '../pipelines/definition/types';
+import type { AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineEvent, PipelineEventBody, UnloggedEvent, UsageTotals } from '../pipelines/definition/types';
 import { agentRequest, MAX_TOOL_ROUNDS, parseJsonOutput, toActivityFailure, toolInput } from './agent-call';
 import { renderWith } from './functions/render-with';
 import type { FunctionRegistry } from './functions/function-registry';
 import type { PipelineFunction } from './functions/function-types';
 import { allowlistedFetch } from './functions/http-request';
-import type { AgentCallInput, AgentCallResult, FunctionCallInput, FunctionCallResult } from './pipeline-activity-types';
+import type { AgentCallInput, AgentCallResult, FunctionCallInput, FunctionCallResult, PublishedEvents } from './pipeline-activity-types';
 
 export interface PipelineActivityDeps {
   runtime: GatewayRuntime;
@@ -28,45 +28,58 @@ export interface PipelineActivityDeps {
   logger?: { warn(obj: object, msg: string): void };
 }
 
-/** Appends to the log; a log failure never fails the step (the event keeps a provisional seq). */
+/**
+ * An activity attempt's events onto the log (which numbers them). Coarse events carry a key
+ * (`<runId>:<activityId>:<attempt>:<n>`), so an append that is retried is logged once; one the log does not
+ * take is handed back to the workflow (`unlogged`), which publishes it. A log failure never fails the step.
+ */
 class Publisher {
-  lastSeq = 0;
   readonly coarse: PipelineEvent[] = [];
+  readonly unlogged: UnloggedEvent[] = [];
+  private n = 0;
   private readonly pending: Array<Promise<unknown>> = [];
 
   constructor(
     private readonly deps: PipelineActivityDeps,
     private readonly instanceId: string,
+    private readonly keyPrefix: string,
   ) {}
 
-  /** Coarse events are awaited (their seq is returned to the workflow). */
-  async coarseEvent(event: PipelineEventInput): Promise<void> {
-    await Promise.all(this.pending.splice(0));
-    const logged = await this.deps.events.append(this.instanceId, event).catch((err: unknown) => {
-      this.deps.logger?.warn({ err }, 'pipeline event log: append failed');
-      return { ...event, instanceId: this.instanceId, seq: this.lastSeq + 1, at: new Date(this.now()).toISOString() } as PipelineEvent;
-    });
-    this.lastSeq = Math.max(this.lastSeq, logged.seq);
-    this.coarse.push(logged);
+  /** Coarse events are awaited, after the deltas sent before them (so the log keeps their order). */
+  async coarseEvent(event: PipelineEventBody): Promise<void> {
+    await this.flush();
+    this.n += 1;
+    const draft: UnloggedEvent = { ...event, key: `${this.keyPrefix}:${this.n}`, at: new Date(this.now()).toISOString() };
+    try {
+      this.coarse.push(await this.deps.events.append(this.instanceId, draft));
+    } catch (err) {
+      this.deps.logger?.warn({ err }, 'pipeline event log: append failed (the workflow publishes the event)');
+      this.unlogged.push(draft);
+    }
   }
 
-  /** Deltas are sent in order without waiting for each other. */
-  delta(event: PipelineEventInput): void {
-    this.pending.push(
-      this.deps.events.append(this.instanceId, event).then(
-        (e) => (this.lastSeq = Math.max(this.lastSeq, e.seq)),
-        () => undefined,
-      ),
-    );
+  /** Deltas are sent in order without waiting for each other; a lost delta is not retried. */
+  delta(event: PipelineEventBody): void {
+    this.pending.push(this.deps.events.append(this.instanceId, event).catch(() => undefined));
   }
 
   async flush(): Promise<void> {
     await Promise.all(this.pending.splice(0));
   }
 
+  result(): PublishedEvents {
+    return { events: this.coarse, unlogged: this.unlogged };
+  }
+
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
+}
+
+/** The events of this activity attempt go to the log under keys only this attempt uses. */
+function publisherFor(deps: PipelineActivityDeps, instanceId: string): Publisher {
+  const info = activityInfo();
+  return new Publisher(deps, instanceId, `${info.workflowExecution?.runId ?? '-'}:${info.activityId}:${info.attempt}`);
 }
 
 function cancelled(ctx: Context): CancelledFailure {
@@ -168,7 +181,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     const { agent, step, instanceId } = input;
     const tools = input.tools ?? [];
     const data = input.data ?? { input: {}, outputs: {} };
-    const pub = new Publisher(deps, instanceId);
+    const pub = publisherFor(deps, instanceId);
     if (info.attempt > 1) await pub.coarseEvent({ type: 'RETRY', step, attempt: info.attempt, reason: `agent '${agent.id}': attempt ${info.attempt - 1} failed or timed out` });
     await pub.coarseEvent({ type: 'AGENT_THINKING', agentId: agent.id, step });
     ctx.heartbeat({ attempt: info.attempt });
@@ -221,8 +234,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       attempt: info.attempt,
       routerAttempts,
       fallback,
-      events: pub.coarse,
-      lastSeq: pub.lastSeq,
+      ...pub.result(),
     };
   }
 
@@ -270,24 +282,23 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     const info = activityInfo();
     const { fn: spec, step, instanceId } = input;
     const fn = lookupFunction(spec);
-    const pub = new Publisher(deps, instanceId);
+    const pub = publisherFor(deps, instanceId);
     if (info.attempt > 1) await pub.coarseEvent({ type: 'RETRY', step, attempt: info.attempt, reason: `function '${spec.id}': attempt ${info.attempt - 1} failed` });
     await pub.coarseEvent({ type: 'FUNCTION_EXECUTING', functionId: spec.id, step, progress: 0 });
     const withInput = renderWith(spec.with ?? {}, input.data, fn.rawKeys ?? [], `function '${spec.id}'`);
     const output = await executeFunction(spec, fn, withInput, { step, instanceId, data: input.data });
     await pub.coarseEvent({ type: 'FUNCTION_COMPLETED', functionId: spec.id, step, output });
-    return { output, attempt: info.attempt, events: pub.coarse, lastSeq: pub.lastSeq };
+    return { output, attempt: info.attempt, ...pub.result() };
   }
 
-  /** The workflow's coarse events (with their workflow-given seq) onto the log; answers the highest seq. */
-  async function publishEvents(instanceId: string, events: PipelineEvent[]): Promise<number> {
-    let last = 0;
-    for (const e of events) {
-      const { instanceId: _id, ...rest } = e;
-      const logged = await deps.events.append(instanceId, rest);
-      last = Math.max(last, logged.seq);
-    }
-    return last;
+  /**
+   * The workflow's coarse events onto the log, in order, each under its key (a retried call logs nothing
+   * twice); answers them as logged — with the seq the log gave them — in the same order.
+   */
+  async function publishEvents(instanceId: string, events: UnloggedEvent[]): Promise<PipelineEvent[]> {
+    const logged: PipelineEvent[] = [];
+    for (const e of events) logged.push(await deps.events.append(instanceId, e));
+    return logged;
   }
 
   return { callAgent, runFunction, publishEvents };

@@ -1,16 +1,17 @@
 /**
  * Inputs and results of the pipeline activities, shared with the workflow (which imports them with
- * `import type`). Events an activity published are returned with the seq the log gave them, so the workflow
- * can keep them in its state and number its own next events above them.
+ * `import type`). The coarse events an activity appended are returned as the log numbered them (the log is the
+ * one sequence authority), so the workflow keeps them in its state; the ones the log did not take come back
+ * keyed, for the workflow to publish.
  */
-import type { AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineEvent, UsageTotals } from '../pipelines/definition/types';
+import type { AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineEvent, UnloggedEvent, UsageTotals } from '../pipelines/definition/types';
 import type { AgentMessage } from './agent-call';
 
 export interface PublishedEvents {
-  /** The coarse events this activity published (AGENT_THINKING/COMPLETED, FUNCTION_*, RETRY), as logged. */
+  /** The coarse events this activity appended (RETRY, AGENT_THINKING/COMPLETED, FUNCTION_*), as logged. */
   events: PipelineEvent[];
-  /** The highest seq this activity saw in the log (token deltas included). */
-  lastSeq: number;
+  /** Coarse events the log could not take (it was unreachable): the workflow publishes them, same keys. */
+  unlogged: UnloggedEvent[];
 }
 
 export interface AgentCallInput {

@@ -1,28 +1,30 @@
 /**
- * The side channel for pipeline progress events: per instance an ordered, bounded log that activities and the
- * workflow's publishEvents activity append to, and that the API's SSE endpoint reads and subscribes to.
+ * The side channel for pipeline progress events, and the one authority for their sequence numbers: per instance
+ * an ordered, bounded log that activities (token deltas, their coarse events) and the workflow's publishEvents
+ * local activity append to, and that the API's feeds read and subscribe to.
  *
- * Sequence numbers: an event may bring its own `seq` (the workflow's coarse events, deterministic); the log
- * keeps it when it is above every seq it has seen for the instance, else (a stray late event) it assigns the
- * next one. Events without `seq` (token deltas from activities) get max-seen + 1. So `seq` is strictly
- * increasing per instance in the log, and `read(id, afterSeq)` / `subscribe` resume from any seq (SSE `id:`).
+ * Sequence numbers: `append` gives every new event max + 1 for its instance — nobody else numbers events — so
+ * `seq` is gap-free and strictly increasing per instance, and `read(id, afterSeq)` / `subscribe` resume from any
+ * seq (SSE `id:` / Last-Event-ID). An event appended with a `key` that the log already holds is not appended
+ * again: the append answers the logged event (a retried publish never duplicates).
  *
  * This file is the in-process implementation (the all-in-one start); `redis-event-log.ts` is the one shared
  * by separate API and worker processes. `createEventLog(config)` picks one.
  */
-import type { PipelineEvent } from './definition/types';
+import type { PipelineEvent, PipelineEventDraft } from './definition/types';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** An event as appended: the log fills `instanceId`, `at` (when absent) and `seq` (when absent or stale). */
-export type PipelineEventInput = DistributiveOmit<PipelineEvent, 'seq' | 'at' | 'instanceId'> & { seq?: number; at?: string };
+/** An event as appended: the log assigns `seq`, fills `instanceId` and `at` (when absent); `key` dedups. */
+export type PipelineEventInput = PipelineEventDraft;
 
 export type EventListener = (event: PipelineEvent) => void;
 
 export interface EventLog {
+  /** Appends (seq = max + 1) and answers the logged event; with a known `key`, answers the earlier one. */
   append(instanceId: string, event: PipelineEventInput): Promise<PipelineEvent>;
   /** The kept events with seq > afterSeq, in order. */
   read(instanceId: string, afterSeq: number): Promise<PipelineEvent[]>;
+  /** The highest seq logged for the instance (0: none, or expired). */
+  head(instanceId: string): Promise<number>;
   /**
    * Delivers every kept event with seq > afterSeq, then each new one live, in order and without duplicates.
    * Returns the unsubscribe function.
@@ -45,14 +47,17 @@ export const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 interface InstanceLog {
   events: PipelineEvent[];
   maxSeq: number;
+  /** Idempotency key → the event logged with it (dropped with the event when the log is trimmed). */
+  keys: Map<string, PipelineEvent>;
+  keyOf: WeakMap<PipelineEvent, string>;
   listeners: Set<EventListener>;
   touched: number;
 }
 
-/** Builds the stored event: the seq rule above, `at` defaulted. */
-export function stampEvent(instanceId: string, event: PipelineEventInput, maxSeq: number, nowMs: number): PipelineEvent {
-  const seq = event.seq !== undefined && event.seq > maxSeq ? event.seq : maxSeq + 1;
-  return { ...event, instanceId, seq, at: event.at ?? new Date(nowMs).toISOString() } as PipelineEvent;
+/** Builds the stored event: `seq` from the log, `at` defaulted, the key left out (it is not part of the event). */
+export function stampEvent(instanceId: string, input: PipelineEventInput, seq: number, nowMs: number): PipelineEvent {
+  const { key: _key, ...body } = input;
+  return { ...body, instanceId, seq, at: input.at ?? new Date(nowMs).toISOString() } as PipelineEvent;
 }
 
 export class InProcessEventLog implements EventLog {
@@ -72,11 +77,22 @@ export class InProcessEventLog implements EventLog {
     const now = this.now();
     this.sweep(now);
     const log = this.log(instanceId);
-    const event = stampEvent(instanceId, input, log.maxSeq, now);
+    const known = input.key === undefined ? undefined : log.keys.get(input.key);
+    if (known) return Promise.resolve(known);
+    const event = stampEvent(instanceId, input, log.maxSeq + 1, now);
     log.maxSeq = event.seq;
     log.touched = now;
     log.events.push(event);
-    if (log.events.length > this.maxEvents) log.events.splice(0, log.events.length - this.maxEvents);
+    if (input.key !== undefined) {
+      log.keys.set(input.key, event);
+      log.keyOf.set(event, input.key);
+    }
+    if (log.events.length > this.maxEvents) {
+      for (const dropped of log.events.splice(0, log.events.length - this.maxEvents)) {
+        const key = log.keyOf.get(dropped);
+        if (key !== undefined) log.keys.delete(key);
+      }
+    }
     for (const l of [...log.listeners]) {
       try {
         l(event);
@@ -89,6 +105,10 @@ export class InProcessEventLog implements EventLog {
 
   read(instanceId: string, afterSeq: number): Promise<PipelineEvent[]> {
     return Promise.resolve(this.after(instanceId, afterSeq));
+  }
+
+  head(instanceId: string): Promise<number> {
+    return Promise.resolve(this.logs.get(instanceId)?.maxSeq ?? 0);
   }
 
   subscribe(instanceId: string, afterSeq: number, onEvent: EventListener): () => void {
@@ -115,7 +135,7 @@ export class InProcessEventLog implements EventLog {
   private log(instanceId: string): InstanceLog {
     let log = this.logs.get(instanceId);
     if (!log) {
-      log = { events: [], maxSeq: 0, listeners: new Set(), touched: this.now() };
+      log = { events: [], maxSeq: 0, keys: new Map(), keyOf: new WeakMap(), listeners: new Set(), touched: this.now() };
       this.logs.set(instanceId, log);
     }
     return log;

@@ -1,114 +1,137 @@
 /**
- * The event feed of one pipeline instance, transport-free (SSE today, graphql-sse later): replays what a
- * client missed — the workflow's coarse events (state query) merged with the event log (token deltas and
- * whatever activities published) — then follows the log live until COMPLETION / FAILED, or until Temporal
- * says the run closed without one (cancelled, terminated, timed out). Each seq is delivered once.
+ * The event feeds of pipeline instances, transport-free (SSE today, graphql-sse later). A feed is the
+ * instance's event log read from a position: the kept events after `afterSeq` (Last-Event-ID), then live ones,
+ * in seq order, each seq once — the log numbers every event (the one sequence authority), so there is nothing
+ * to merge and no gap to fill. The feed ends after a terminal event: COMPLETION, FAILED or CANCELLED.
+ *
+ * No feed asks Temporal anything itself: the instance's watch (instance-watch.ts, one per instance per
+ * process, shared by all its feeds) checks at start (an unknown id with an empty log → 404) and every
+ * `livenessMs` (default 15 s) for a run that closed without a terminal event.
  */
-import type { PipelineEvent, PipelineStatus } from './definition/types';
-import type { PipelineService } from './pipeline-service';
+import { type PipelineEvent, type PipelineStatus, statusOfTerminal } from './definition/types';
+import type { EventLog } from './event-log';
+import { type ClosedNotice, InstanceWatch, type WatchedStatus } from './instance-watch';
 
-/** What the feed needs of the event log (pipelines/event-log.ts). */
-export interface EventFeedSource {
-  read(instanceId: string, afterSeq: number): Promise<PipelineEvent[]>;
-  subscribe(instanceId: string, afterSeq: number, onEvent: (event: PipelineEvent) => void): () => void;
-}
+/** What the feeds need of the event log (pipelines/event-log.ts). */
+export type EventFeedSource = Pick<EventLog, 'read' | 'subscribe' | 'head' | 'append'>;
 
 export type FeedItem = { kind: 'event'; event: PipelineEvent } | { kind: 'end'; status: PipelineStatus };
 
-export interface FeedOptions {
-  service: Pick<PipelineService, 'tryState' | 'status'>;
+export interface InstanceFeedsDeps {
   events: EventFeedSource;
-  instanceId: string;
-  /** Replay events with seq > afterSeq (Last-Event-ID); -1 = everything (a late joiner gets the state so far). */
-  afterSeq: number;
-  /** Aborts the feed (client went away). */
-  signal: AbortSignal;
-  /** How often to ask Temporal whether the run closed without a terminal event; default 1000 ms. */
-  statusPollMs?: number;
+  /** Temporal's word on a run (PipelineService.status): throws the 404 of an unknown instance. */
+  status(instanceId: string): Promise<WatchedStatus>;
+  /** How often an instance with feeds is checked for a close without a terminal event; default 15,000 ms. */
+  livenessMs?: number;
+  onError?: (message: string) => void;
 }
 
-const TERMINAL = new Set<PipelineEvent['type']>(['COMPLETION', 'FAILED']);
+export const DEFAULT_LIVENESS_MS = 15_000;
 
-/**
- * Opens the feed. Resolves once the instance is known to exist (an unknown id rejects before any response
- * is written); the iterable yields the replay, then live events, then exactly one `end` item.
- */
-export async function openInstanceFeed(opts: FeedOptions): Promise<AsyncIterable<FeedItem>> {
-  const { service, events, instanceId, afterSeq, signal } = opts;
-  const inbox = new Inbox<PipelineEvent>();
-  // Subscribe before reading, so nothing published in between is lost (duplicates are dropped by seq).
-  const unsubscribe = events.subscribe(instanceId, afterSeq, (e) => inbox.push(e));
-  let snapshot: Awaited<ReturnType<typeof service.tryState>>;
-  let logged: PipelineEvent[];
-  try {
-    [snapshot, logged] = await Promise.all([service.tryState(instanceId), events.read(instanceId, afterSeq)]);
-  } catch (err) {
-    unsubscribe();
-    throw err;
-  }
-  const replay = mergeBySeq([...(snapshot.state?.events ?? []), ...logged]).filter((e) => e.seq > afterSeq);
-  const pollMs = opts.statusPollMs ?? 1_000;
+type FeedInput = { kind: 'event'; event: PipelineEvent } | { kind: 'closed'; notice: ClosedNotice };
 
-  async function* run(): AsyncGenerator<FeedItem> {
-    const sent = new Set<number>();
-    try {
-      for (const e of replay) {
-        sent.add(e.seq);
-        yield { kind: 'event', event: e };
-        if (TERMINAL.has(e.type)) return yield await endOf(e);
-      }
-      if (snapshot.closed) {
-        // Closed without a terminal event in the record (cancelled / terminated): say how it ended.
-        return yield { kind: 'end', status: (await service.status(instanceId)).status as PipelineStatus };
-      }
-      let closedAt: number | undefined;
-      while (!signal.aborted) {
-        const e = await inbox.next(pollMs, signal);
-        if (e) {
-          if (sent.has(e.seq) || e.seq <= afterSeq) continue;
-          sent.add(e.seq);
-          yield { kind: 'event', event: e };
-          if (TERMINAL.has(e.type)) return yield await endOf(e);
-          continue;
-        }
-        if (signal.aborted) return;
-        const s = await service.status(instanceId).catch(() => undefined);
-        if (s?.closed) {
-          closedAt ??= Date.now();
-          // Give the terminal event a moment to arrive through the log before ending on Temporal's word.
-          if (Date.now() - closedAt >= pollMs) return yield { kind: 'end', status: s.status as PipelineStatus };
-        }
-      }
-    } finally {
-      unsubscribe();
-    }
-  }
+export class InstanceFeeds {
+  private readonly watches = new Map<string, InstanceWatch>();
+  private checks = 0;
+
+  constructor(private readonly deps: InstanceFeedsDeps) {}
 
   /**
-   * After COMPLETION / FAILED the feed ends once Temporal has closed the run (so a client that saw `end` gets
-   * 409 for a late signal), with Temporal's status (a cancelled run's FAILED event ends as `cancelled`).
+   * Opens a feed. Resolves once the instance is known to exist (an unknown id rejects before any response is
+   * written); the iterable yields the backlog, then live events, then exactly one `end` item. `signal` (the
+   * client went away) ends it; so does leaving the iteration.
    */
-  async function endOf(e: PipelineEvent): Promise<FeedItem> {
-    const deadline = Date.now() + 3_000;
-    while (!signal.aborted) {
-      const s = await service.status(instanceId).catch(() => undefined);
-      if (s?.closed) return { kind: 'end', status: s.status as PipelineStatus };
-      if (!s || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
+  async open(instanceId: string, afterSeq: number, signal: AbortSignal): Promise<AsyncIterable<FeedItem>> {
+    const { events } = this.deps;
+    const inbox = new Inbox<FeedInput>();
+    const unsubscribe = events.subscribe(instanceId, afterSeq, (event) => inbox.push({ kind: 'event', event }));
+    const watch = this.watch(instanceId);
+    const onClosed = (notice: ClosedNotice): void => inbox.push({ kind: 'closed', notice });
+    watch.add(onClosed);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      signal.removeEventListener('abort', release);
+      unsubscribe();
+      watch.remove(onClosed);
+      if (watch.size === 0 && this.watches.get(instanceId) === watch) {
+        watch.stop();
+        this.watches.delete(instanceId);
+      }
+    };
+    signal.addEventListener('abort', release, { once: true });
+    try {
+      // Events in the log prove the instance; without any, Temporal says whether it exists (shared check).
+      if ((await events.head(instanceId)) === 0) await watch.first;
+    } catch (err) {
+      release();
+      throw err;
     }
-    return { kind: 'end', status: e.type === 'COMPLETION' ? 'completed' : 'failed' };
+
+    async function* feed(): AsyncGenerator<FeedItem> {
+      let last = afterSeq;
+      try {
+        for (;;) {
+          const item = await inbox.next(signal);
+          if (!item) return; // the client went away
+          if (item.kind === 'closed') {
+            // The run closed: end now unless its terminal event is still to come through the log.
+            if (last >= item.notice.terminalSeq) return yield { kind: 'end', status: item.notice.status };
+            continue;
+          }
+          const e = item.event;
+          if (e.seq <= last) continue;
+          last = e.seq;
+          yield { kind: 'event', event: e };
+          const status = statusOfTerminal(e);
+          if (status) return yield { kind: 'end', status };
+        }
+      } finally {
+        release();
+      }
+    }
+    return feed();
   }
-  return run();
+
+  /** Temporal calls made for feeds so far, and the instances watched now. */
+  stats(): { livenessChecks: number; watchedInstances: number } {
+    return { livenessChecks: this.checks, watchedInstances: this.watches.size };
+  }
+
+  close(): void {
+    for (const w of this.watches.values()) w.stop();
+    this.watches.clear();
+  }
+
+  private watch(instanceId: string): InstanceWatch {
+    const known = this.watches.get(instanceId);
+    if (known) return known;
+    const watch = new InstanceWatch(
+      instanceId,
+      {
+        events: this.deps.events,
+        status: (id) => this.deps.status(id),
+        onCheck: () => {
+          this.checks += 1;
+        },
+        ...(this.deps.onError ? { onError: this.deps.onError } : {}),
+      },
+      this.deps.livenessMs ?? DEFAULT_LIVENESS_MS,
+    );
+    this.watches.set(instanceId, watch);
+    // A failed first check (unknown id, Temporal down) is not kept: the next feed asks again.
+    watch.first.catch(() => {
+      if (this.watches.get(instanceId) === watch && watch.size === 0) {
+        watch.stop();
+        this.watches.delete(instanceId);
+      }
+    });
+    return watch;
+  }
 }
 
-/** Sorted by seq, one event per seq (the first seen wins: the workflow's record before the log's copy). */
-export function mergeBySeq(events: PipelineEvent[]): PipelineEvent[] {
-  const bySeq = new Map<number, PipelineEvent>();
-  for (const e of events) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-}
-
-/** A tiny async queue: push from callbacks, await the next item with a timeout. */
+/** A tiny async queue: push from callbacks, await the next item (undefined once `signal` aborts). */
 class Inbox<T> {
   private readonly items: T[] = [];
   private waiter: ((item: T | undefined) => void) | undefined;
@@ -121,17 +144,16 @@ class Inbox<T> {
     } else this.items.push(item);
   }
 
-  next(timeoutMs: number, signal: AbortSignal): Promise<T | undefined> {
+  next(signal: AbortSignal): Promise<T | undefined> {
+    if (signal.aborted) return Promise.resolve(undefined);
     if (this.items.length > 0) return Promise.resolve(this.items.shift());
     return new Promise((resolve) => {
       const done = (item: T | undefined): void => {
-        clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         this.waiter = undefined;
         resolve(item);
       };
       const onAbort = (): void => done(undefined);
-      const timer = setTimeout(() => done(undefined), timeoutMs);
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiter = done;
     });

@@ -17,6 +17,8 @@ export interface OpenPipelineApiOptions {
   temporal: { getClient(): Client | Promise<Client>; status(): { ready: boolean } };
   logger?: { info(msg: string): void; warn(msg: string): void };
   env?: NodeJS.ProcessEnv;
+  /** How often an instance with open feeds is checked for a close without a terminal event; default 15 s. */
+  feedLivenessMs?: number;
 }
 
 export async function openPipelineApi(opts: OpenPipelineApiOptions): Promise<PipelineApi> {
@@ -38,6 +40,7 @@ export async function openPipelineApi(opts: OpenPipelineApiOptions): Promise<Pip
       return { promptTokens: t.promptTokens, completionTokens: t.completionTokens, totalTokens: t.totalTokens, costUsd: t.costUsd };
     },
     ...(logger ? { logger } : {}),
+    ...(opts.feedLivenessMs !== undefined ? { feedLivenessMs: opts.feedLivenessMs } : {}),
     env,
     // The event log and ledger are process-wide (a worker in this process may still use them): not closed here.
     onClose: () => opened.close(),

@@ -1,20 +1,22 @@
 /**
  * The pipeline services the API (REST now, GraphQL later) is built on, assembled once per API process: the
- * service over the definition store and Temporal, the event feed source (the shared event log), the hook
- * trigger, and the Temporal Schedules of definitions that declare one (synced once Temporal answers).
+ * service over the definition store and Temporal, the instance feeds over the shared event log (with one
+ * liveness watch per instance), the hook trigger, and the Temporal Schedules of definitions that declare one
+ * (synced once Temporal answers).
  */
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config/app-config';
 import type { PipelineDefinition, UsageTotals } from './definition/types';
 import { HookTrigger } from './hook-trigger';
-import type { EventFeedSource } from './instance-events';
+import { type EventFeedSource, InstanceFeeds } from './instance-events';
 import { PipelineService, type DefinitionCatalog, type InitialDataCheck } from './pipeline-service';
 import { syncSchedule, syncSchedules } from './schedules';
 import { ensureSearchAttributes } from './search-attribute-setup';
 
 export interface PipelineApi {
   service: PipelineService;
-  events: EventFeedSource;
+  /** The instances' event feeds (SSE): the event log, read from a position, ended by a terminal event. */
+  feeds: InstanceFeeds;
   hooks: HookTrigger;
   /** The published JSON Schema of the definition source format. */
   definitionJsonSchema(): unknown;
@@ -30,6 +32,8 @@ export interface PipelineApiDeps {
   checkInitialData: InitialDataCheck;
   definitionJsonSchema: () => unknown;
   events: EventFeedSource;
+  /** How often an instance with open feeds is checked for a close without a terminal event; default 15 s. */
+  feedLivenessMs?: number;
   billedUsage?: (instanceId: string) => Promise<UsageTotals | undefined>;
   logger?: { info(msg: string): void; warn(msg: string): void };
   /** Sync schedules once Temporal is reachable (default true). */
@@ -62,10 +66,16 @@ export function createPipelineApi(deps: PipelineApiDeps): PipelineApi {
   });
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  const feeds = new InstanceFeeds({
+    events: deps.events,
+    status: (id) => service.status(id),
+    ...(deps.feedLivenessMs !== undefined ? { livenessMs: deps.feedLivenessMs } : {}),
+    ...(logger ? { onError: (m: string) => logger.warn(`pipeline feeds: ${m}`) } : {}),
+  });
 
   const api: PipelineApi = {
     service,
-    events: deps.events,
+    feeds,
     hooks: new HookTrigger(config.hooks, service, deps.env),
     definitionJsonSchema: deps.definitionJsonSchema,
     async syncSchedules() {
@@ -75,6 +85,7 @@ export function createPipelineApi(deps: PipelineApiDeps): PipelineApi {
     async close() {
       closed = true;
       clearTimeout(timer);
+      feeds.close();
       await deps.onClose?.().catch((err: unknown) => logger?.warn(`closing pipeline services: ${err instanceof Error ? err.message : String(err)}`));
     },
   };

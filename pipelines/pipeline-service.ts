@@ -1,27 +1,18 @@
 /**
- * The pipeline service: start, inspect, list, signal and cancel pipeline instances, and the definition
- * catalogue. Transport-free (no Express): the REST routes call it, and so can GraphQL. Errors are
- * GatewayErrors (404 unknown definition/instance, 400 invalid initial data naming the field, 409 signalling
- * or cancelling a finished run); TemporalUnavailableError (→ 503) comes from `temporal.getClient()`.
+ * The pipeline service: start, inspect, list, answer (`signal`) and cancel pipeline instances, and the
+ * definition catalogue. Transport-free (no Express): the REST routes call it, and so can GraphQL. Errors are
+ * GatewayErrors (404 unknown definition/instance, 400 invalid initial data or signal payload naming the field,
+ * 409 answering a run that is not waiting or cancelling a finished run); TemporalUnavailableError (→ 503)
+ * comes from `temporal.getClient()`. It talks to the workflow only through the typed messages of
+ * pipelines/definition/pipeline-messages.ts (no workflow code is loaded here).
  */
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { z } from 'zod';
 import { detailView, memoFor, readMemo, statusClause, statusFromTemporal, summaryOf, type DescribeFacts, type InstanceDetail, type InstanceLinks, type InstanceSummary } from './instance-view';
-import { isNotFound, PipelineErrors } from './pipeline-errors';
+import { inputRefusalError, isDeadlineExceeded, isNotFound, PipelineErrors } from './pipeline-errors';
 import { pipelineSearchAttributes, visibilityLiteral } from './definition/search-attributes';
-import {
-  PIPELINE_SIGNAL,
-  PIPELINE_STATE_QUERY,
-  PIPELINE_WORKFLOW,
-  SEARCH_ATTRIBUTES,
-  type JsonObject,
-  type PipelineDefinition,
-  type PipelineInput,
-  type PipelineSignalPayload,
-  type PipelineState,
-  type UsageTotals,
-} from './definition/types';
+import { checkSignalPayload, PIPELINE_WORKFLOW, pipelineInputUpdate, pipelineStateQuery, type PipelineInputAccepted, type PipelineWorkflow } from './definition/pipeline-messages';
+import { SEARCH_ATTRIBUTES, type JsonObject, type PipelineDefinition, type PipelineInput, type PipelineState, type PipelineStatus, type UsageTotals } from './definition/types';
 
 /** What the service needs of the definition store (pipelines/definition-store.ts). */
 export interface DefinitionCatalog {
@@ -45,19 +36,26 @@ export interface PipelineServiceDeps {
   uiUrl: string;
   /** How long a state query may take before describe() answers instead; default 5000 ms. */
   queryTimeoutMs?: number;
+  /** How long an input update may wait for a worker to answer; default 10,000 ms. */
+  updateTimeoutMs?: number;
 }
 
-export const signalPayloadSchema = z.strictObject({
-  type: z.enum(['approve', 'reject', 'input']),
-  signal: z.string().min(1).optional(),
-  data: z.record(z.string(), z.json()).optional(),
-  comment: z.string().max(10_000).optional(),
-});
+/** What answering a wait returns: the instance and what its run took. */
+export interface SignalAccepted extends PipelineInputAccepted {
+  id: string;
+}
+
+/** Where Temporal says a run is: our status, whether it closed, and Temporal's own status name. */
+export interface InstanceStatus {
+  status: PipelineStatus;
+  closed: boolean;
+  temporalStatus: string;
+}
 
 export interface ListFilter {
   status?: string;
-  /** Definition id. */
-  workflowId?: string;
+  /** The definition id (REST: `?workflowId=`). */
+  definitionId?: string;
   caller?: string;
   limit?: number;
 }
@@ -100,24 +98,25 @@ export class PipelineService {
     const definition = await this.getDefinition(definitionId, opts.version);
     const checked = this.deps.checkInitialData(definition, initialData ?? {});
     if (!checked.ok) throw PipelineErrors.invalidInitialData(checked.message, checked.field);
-    const id = `pl-${definition.id}-${randomBytes(6).toString('hex')}`;
+    const instanceId = `pl-${definition.id}-${randomBytes(6).toString('hex')}`;
     const input: PipelineInput = { definition, initialData: checked.data, caller };
     const client = await this.deps.temporal.getClient();
-    await client.workflow.start(PIPELINE_WORKFLOW, {
+    // Typed by the workflow's signature, started by name: the API process never loads workflow code.
+    await client.workflow.start<PipelineWorkflow>(PIPELINE_WORKFLOW, {
       taskQueue: this.deps.taskQueue,
-      workflowId: id,
+      workflowId: instanceId,
       args: [input],
       memo: { ...memoFor(definition, caller) },
-      typedSearchAttributes: pipelineSearchAttributes(definition.id, caller, id),
+      typedSearchAttributes: pipelineSearchAttributes(definition.id, caller, instanceId),
     });
     return {
-      id,
+      id: instanceId,
       workflowId: definition.id,
       version: definition.version,
       status: 'running',
       currentPlace: definition.initial,
       agents: definition.agents.map((a) => ({ id: a.id, role: a.role, status: 'pending' as const })),
-      ...this.links(id, opts),
+      ...this.links(instanceId, opts),
     };
   }
 
@@ -141,25 +140,17 @@ export class PipelineService {
     return detail;
   }
 
-  /** The instance's coarse state (events included) or undefined when no worker answers the query. */
-  async tryState(id: string): Promise<{ state: PipelineState | undefined; closed: boolean }> {
-    const client = await this.deps.temporal.getClient();
-    const { handle, facts } = await this.describe(client, id);
-    const state = await this.queryState(client, handle).catch(() => undefined);
-    return { state, closed: statusFromTemporal(facts.status) !== 'running' };
-  }
-
   /** Pipeline status per Temporal (no worker needed). */
-  async status(id: string): Promise<{ status: string; closed: boolean }> {
+  async status(id: string): Promise<InstanceStatus> {
     const client = await this.deps.temporal.getClient();
     const { facts } = await this.describe(client, id);
     const status = statusFromTemporal(facts.status);
-    return { status, closed: status !== 'running' };
+    return { status, closed: status !== 'running', temporalStatus: facts.status };
   }
 
   async listInstances(filter: ListFilter = {}, opts: LinkOptions = {}): Promise<InstanceSummary[]> {
     const clauses = [`WorkflowType = ${visibilityLiteral(PIPELINE_WORKFLOW)}`];
-    if (filter.workflowId) clauses.push(`${SEARCH_ATTRIBUTES.definition} = ${visibilityLiteral(filter.workflowId)}`);
+    if (filter.definitionId) clauses.push(`${SEARCH_ATTRIBUTES.definition} = ${visibilityLiteral(filter.definitionId)}`);
     if (filter.caller) clauses.push(`${SEARCH_ATTRIBUTES.caller} = ${visibilityLiteral(filter.caller)}`);
     if (filter.status) {
       const c = statusClause(filter.status);
@@ -179,21 +170,28 @@ export class PipelineService {
     return out;
   }
 
-  async signal(id: string, payload: unknown): Promise<{ id: string; accepted: true; signal: PipelineSignalPayload }> {
-    const parsed = signalPayloadSchema.safeParse(payload ?? {});
-    if (!parsed.success) throw PipelineErrors.fromZod(parsed.error, 'signal');
+  /**
+   * Answers the `wait_signal` step the run waits at, through the `pipelineInput` update: 200 with what the run
+   * took, 400 for a bad payload, 409 when the run is not waiting for it (or finished), 404 for an unknown id.
+   */
+  async signal(id: string, payload: unknown): Promise<SignalAccepted> {
+    const checked = checkSignalPayload(payload ?? {});
+    if (!checked.ok) throw PipelineErrors.invalid(checked.message, checked.param);
     const client = await this.deps.temporal.getClient();
     const { handle, facts } = await this.describe(client, id);
     const status = statusFromTemporal(facts.status);
     if (status !== 'running') throw PipelineErrors.finished(id, status, 'signal');
-    const signal = parsed.data as PipelineSignalPayload;
+    const deadline = Date.now() + (this.deps.updateTimeoutMs ?? 10_000);
     try {
-      await handle.signal(PIPELINE_SIGNAL, signal);
+      const accepted = await client.withDeadline(deadline, () => handle.executeUpdate(pipelineInputUpdate, { args: [checked.payload] }));
+      return { id, ...accepted };
     } catch (err) {
+      const refused = inputRefusalError(err, id);
+      if (refused) throw refused;
       if (isNotFound(err)) throw PipelineErrors.finished(id, 'finished', 'signal');
+      if (isDeadlineExceeded(err)) throw PipelineErrors.noWorker(id, this.deps.taskQueue);
       throw err;
     }
-    return { id, accepted: true, signal };
   }
 
   async cancel(id: string): Promise<{ id: string; status: string; cancelRequested: true }> {
@@ -201,6 +199,9 @@ export class PipelineService {
     const { handle, facts } = await this.describe(client, id);
     const status = statusFromTemporal(facts.status);
     if (status !== 'running') throw PipelineErrors.finished(id, status, 'cancel');
+    // The run may have published its end and be closing: its own word (when a worker answers) decides.
+    const state = await this.queryState(client, handle, 1_000).catch(() => undefined);
+    if (state && state.status !== 'running' && state.status !== 'waiting') throw PipelineErrors.finished(id, state.status, 'cancel');
     try {
       await handle.cancel();
     } catch (err) {
@@ -225,8 +226,7 @@ export class PipelineService {
     }
   }
 
-  private queryState(client: Client, handle: WorkflowHandle): Promise<PipelineState> {
-    const deadline = Date.now() + (this.deps.queryTimeoutMs ?? 5_000);
-    return client.withDeadline(deadline, () => handle.query<PipelineState>(PIPELINE_STATE_QUERY));
+  private queryState(client: Client, handle: WorkflowHandle, timeoutMs = this.deps.queryTimeoutMs ?? 5_000): Promise<PipelineState> {
+    return client.withDeadline(Date.now() + timeoutMs, () => handle.query(pipelineStateQuery));
   }
 }

@@ -2,7 +2,9 @@
  * The event log in Redis, for API and worker processes that run apart (REDIS_URL). Per instance:
  *  - a Stream `cb:pl:{id}:events` (entry id `<seq>-0`, field `d` = the event JSON without seq), capped with
  *    `MAXLEN ~`, expiring a day after the last append — the replay source for `read` and late subscribers;
- *  - a counter `cb:pl:{id}:seq` — the highest seq seen (the seq rule of event-log.ts, applied atomically in Lua);
+ *  - a counter `cb:pl:{id}:seq` — the highest seq (INCR in the append script: the one sequence authority);
+ *  - a hash `cb:pl:{id}:keys` — idempotency key → seq of the event logged with it (a keyed append that is
+ *    already there is answered from the stream, not appended again);
  *  - a pub/sub channel `cb:pl:{id}:live` carrying `<seq>|<json>` for live delivery.
  * One shared subscriber connection per process fans live messages out to local listeners; a subscriber first
  * subscribes, then reads the backlog, then flushes what arrived meanwhile, so nothing is lost or doubled.
@@ -11,16 +13,25 @@ import { Redis } from 'ioredis';
 import type { PipelineEvent } from './definition/types';
 import { DEFAULT_MAX_EVENTS, DEFAULT_TTL_MS, type EventListener, type EventLog, type EventLogLimits, type PipelineEventInput } from './event-log';
 
+/**
+ * KEYS: stream, seq counter, key hash. ARGV: key ('' = none), event JSON, maxlen, ttl seconds, channel.
+ * Answers {seq, 1} when appended, {seq, 0} when the key was already logged.
+ */
 const APPEND_SCRIPT = `
-local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
-local want = tonumber(ARGV[1])
-local seq = cur + 1
-if want ~= nil and want > cur then seq = want end
-redis.call('SET', KEYS[2], seq, 'EX', ARGV[4])
+if ARGV[1] ~= '' then
+  local known = redis.call('HGET', KEYS[3], ARGV[1])
+  if known then return {tonumber(known), 0} end
+end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'd', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[1], seq)
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+end
 redis.call('PUBLISH', ARGV[5], seq .. '|' .. ARGV[2])
-return seq
+return {seq, 1}
 `;
 
 interface Subscription {
@@ -58,22 +69,37 @@ export class RedisEventLog implements EventLog {
     this.client.on('error', (err: Error) => this.onError(err));
   }
 
-  private keys(instanceId: string): { stream: string; seq: string; channel: string } {
+  private keys(instanceId: string): { stream: string; seq: string; idem: string; channel: string } {
     const base = `${this.prefix}:{${instanceId}}`;
-    return { stream: `${base}:events`, seq: `${base}:seq`, channel: `${base}:live` };
+    return { stream: `${base}:events`, seq: `${base}:seq`, idem: `${base}:keys`, channel: `${base}:live` };
   }
 
   async append(instanceId: string, input: PipelineEventInput): Promise<PipelineEvent> {
-    const { seq: wanted, ...rest } = input;
+    const { key, ...rest } = input;
     const body = { ...rest, instanceId, at: input.at ?? new Date(this.now()).toISOString() };
-    const json = JSON.stringify(body);
     const k = this.keys(instanceId);
-    const seq = await this.client.eval(APPEND_SCRIPT, 2, k.stream, k.seq, wanted === undefined ? '' : String(wanted), json, String(this.maxEvents), String(this.ttlSec), k.channel);
-    return { ...body, seq: Number(seq) } as PipelineEvent;
+    const answer: unknown = await this.client.eval(APPEND_SCRIPT, 3, k.stream, k.seq, k.idem, key ?? '', JSON.stringify(body), String(this.maxEvents), String(this.ttlSec), k.channel);
+    const [seqAnswer, appended]: unknown[] = Array.isArray(answer) ? answer : [];
+    const seq = Number(seqAnswer);
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new Error(`event log: unexpected answer from the append script: ${JSON.stringify(answer)}`);
+    if (Number(appended) === 0) {
+      // Logged before under this key: answer that event (or, trimmed away, this body under its seq).
+      const earlier = await this.entries(instanceId, `${seq}-0`, `${seq}-0`);
+      if (earlier[0]) return earlier[0];
+    }
+    return { ...body, seq } as PipelineEvent;
   }
 
-  async read(instanceId: string, afterSeq: number): Promise<PipelineEvent[]> {
-    const entries = await this.client.xrange(this.keys(instanceId).stream, `(${Math.max(0, Math.floor(afterSeq))}-0`, '+');
+  async head(instanceId: string): Promise<number> {
+    return Number((await this.client.get(this.keys(instanceId).seq)) ?? '0');
+  }
+
+  read(instanceId: string, afterSeq: number): Promise<PipelineEvent[]> {
+    return this.entries(instanceId, `(${Math.max(0, Math.floor(afterSeq))}-0`, '+');
+  }
+
+  private async entries(instanceId: string, from: string, to: string): Promise<PipelineEvent[]> {
+    const entries = await this.client.xrange(this.keys(instanceId).stream, from, to);
     const out: PipelineEvent[] = [];
     for (const [id, fields] of entries) {
       const d = fields[fields.indexOf('d') + 1];

@@ -4,12 +4,13 @@
  * when the definition no longer has a schedule. Each scheduled run carries the definition version that was
  * current at sync time; Temporal appends the start time to the workflow id (`pl-<id>-sched-<time>`).
  */
-import type { Client } from '@temporalio/client';
+import type { Client, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import { memoFor } from './instance-view';
 import { isNotFound } from './pipeline-errors';
 import type { InitialDataCheck } from './pipeline-service';
 import { pipelineSearchAttributes } from './definition/search-attributes';
-import { PIPELINE_WORKFLOW, type PipelineDefinition, type PipelineInput } from './definition/types';
+import { PIPELINE_WORKFLOW, type PipelineWorkflow } from './definition/pipeline-messages';
+import type { PipelineDefinition, PipelineInput } from './definition/types';
 
 export const SCHEDULE_CALLER = 'schedule';
 
@@ -46,8 +47,8 @@ export async function syncSchedule(client: Client, def: PipelineDefinition, opts
   }
   const input: PipelineInput = { definition: def, initialData: checked.data, caller: SCHEDULE_CALLER };
   const spec = { cronExpressions: [def.schedule.cron] };
-  const action = {
-    type: 'startWorkflow' as const,
+  const action: ScheduleOptionsStartWorkflowAction<PipelineWorkflow> = {
+    type: 'startWorkflow',
     workflowType: PIPELINE_WORKFLOW,
     workflowId: `pl-${def.id}-sched`,
     taskQueue: opts.taskQueue,

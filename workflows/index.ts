@@ -15,4 +15,4 @@ export async function pingWorkflow(name: string): Promise<string> {
   return await ping(name);
 }
 
-export { pipelineWorkflow, pipelineSignal, pipelineStateQuery } from './pipeline-workflow';
+export { pipelineWorkflow } from './pipeline-workflow';

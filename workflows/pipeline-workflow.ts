@@ -1,18 +1,19 @@
 /**
  * The pipeline interpreter: one deterministic workflow over a compiled PipelineDefinition (it travels in the
  * input, so a run keeps its version). At the current place it takes the first transition (in order) whose
- * rules pass, runs its action (agent / function activity, parallel fan-out/fan-in, wait for a signal), stores
+ * rules pass, runs its action (agent / function activity, parallel fan-out/fan-in, wait for input), stores
  * the output under `data.outputs[key]`, moves, and records history and coarse events in its state (query
- * `pipelineState`); the events also go to the event log through the `publishEvents` local activity.
- * Failures are ApplicationFailures (never plain Errors: those would retry the workflow task forever).
+ * `pipelineState`). Its events go to the event log through the `publishEvents` local activity; the log numbers
+ * them and the logged copies are what the state keeps. A `wait_signal` step is answered by the `pipelineInput`
+ * update (validated: the caller learns at once whether it was taken) or the fire-and-forget `pipelineSignal`.
+ * Failures are ApplicationFailures (never plain Errors: those would retry the workflow task forever); a
+ * cancelled run publishes CANCELLED.
  */
 import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
   isCancellation,
   log,
   proxyActivities,
@@ -23,6 +24,17 @@ import {
 } from '@temporalio/workflow';
 import type { AgentMessage } from '../activities/agent-call';
 import type { PipelineActivities } from '../activities/pipeline-activities';
+import {
+  addressesWait,
+  checkSignalPayload,
+  INPUT_REFUSAL,
+  inputRefusal,
+  pipelineInputUpdate,
+  pipelineSignal,
+  pipelineStateQuery,
+  type PipelineInputAccepted,
+  type PipelineWorkflow,
+} from '../pipelines/definition/pipeline-messages';
 import { evaluateRule } from '../pipelines/definition/rules';
 import { renderTemplate } from '../pipelines/definition/templates';
 import {
@@ -30,8 +42,6 @@ import {
   type AgentSpec,
   type FunctionSpec,
   type JsonObject,
-  PIPELINE_SIGNAL,
-  PIPELINE_STATE_QUERY,
   type PipelineDefinition,
   type PipelineInput,
   type PipelineResult,
@@ -41,8 +51,6 @@ import {
 } from '../pipelines/definition/types';
 import { RunState } from './pipeline-run-state';
 
-export const pipelineSignal = defineSignal<[PipelineSignalPayload]>(PIPELINE_SIGNAL);
-export const pipelineStateQuery = defineQuery<PipelineState>(PIPELINE_STATE_QUERY);
 
 /** Failure types no retry can fix (matched against ApplicationFailure.type). */
 const NON_RETRYABLE = ['InvalidRequest', 'Unauthorized', 'NotFound', 'InvalidOutput', 'HostNotAllowed', 'InvalidDocument', 'ResponseTooLarge', 'MissingData'];
@@ -73,22 +81,50 @@ type StepAction = Extract<Action, { type: 'agent' | 'function' }>;
 
 export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
   const def = input.definition;
-  const run = new RunState(workflowInfo().workflowId, input, () => new Date());
+  const info = workflowInfo();
+  const run = new RunState(info.workflowId, info.runId, input, () => new Date());
   const state = run.state;
   const inbox: PipelineSignalPayload[] = [];
   setHandler(pipelineSignal, (payload) => {
     inbox.push(payload);
   });
   setHandler(pipelineStateQuery, () => state);
+  /** Why this input cannot be taken now (the validator, and again in the handler: an earlier update may have answered). */
+  const refuse = (payload: unknown): ApplicationFailure | undefined => {
+    const checked = checkSignalPayload(payload);
+    if (!checked.ok) return ApplicationFailure.create({ type: INPUT_REFUSAL.invalid, message: checked.message, nonRetryable: true, details: [checked.param] });
+    const waiting = state.waitingFor;
+    const answered = waiting !== undefined && inbox.some((p) => addressesWait(p, waiting.signal));
+    const why = inputRefusal(state, checked.payload, answered);
+    return why ? ApplicationFailure.create({ type: why.type, message: why.message, nonRetryable: true }) : undefined;
+  };
+  setHandler(
+    pipelineInputUpdate,
+    (payload): PipelineInputAccepted => {
+      const refusal = refuse(payload);
+      if (refusal) throw refusal;
+      const waitingFor = state.waitingFor?.signal ?? '';
+      const taken: PipelineSignalPayload = { ...payload, signal: waitingFor };
+      inbox.push(taken);
+      return { accepted: true, waitingFor, signal: taken };
+    },
+    {
+      validator: (payload) => {
+        const refusal = refuse(payload);
+        if (refusal) throw refusal;
+      },
+    },
+  );
 
+  /** Publishes the queued events; the log numbers them. On failure they stay queued for the next publish. */
   const publish = async (): Promise<void> => {
-    const batch = run.takeUnpublished();
+    const batch = run.pending();
     if (batch.length === 0) return;
     try {
-      await events.publishEvents(run.instanceId, batch);
+      run.logged(batch, await events.publishEvents(run.instanceId, batch));
     } catch (err) {
       if (isCancellation(err)) throw err;
-      log.warn('pipeline events could not be published', { error: errorMessage(err) });
+      log.warn('pipeline events could not be published (kept for the next publish)', { error: errorMessage(err), events: batch.length });
     }
   };
 
@@ -129,7 +165,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
 
   /** Waits for a matching signal (or the timeout); answers the place to go to. */
   async function waitSignal(action: Extract<Action, { type: 'wait_signal' }>, t: Transition): Promise<string> {
-    const matches = (p: PipelineSignalPayload): boolean => p.signal === undefined || p.signal === '*' || p.signal === action.signal;
+    const matches = (p: PipelineSignalPayload): boolean => addressesWait(p, action.signal);
     state.status = 'waiting';
     state.waitingFor = { signal: action.signal, since: new Date().toISOString(), ...(action.timeout_ms !== undefined ? { timeoutMs: action.timeout_ms } : {}) };
     run.emit({ type: 'WAITING_FOR_SIGNAL', signal: action.signal, ...(action.timeout_ms !== undefined ? { timeoutMs: action.timeout_ms } : {}) });
@@ -195,11 +231,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     state.status = cancelled ? 'cancelled' : 'failed';
     state.error = cancelled ? 'cancelled' : failure?.message;
     delete state.waitingFor;
-    run.emit({ type: 'FAILED', error: state.error ?? 'failed' });
+    run.emit(cancelled ? { type: 'CANCELLED', reason: 'cancelled', status: 'cancelled' } : { type: 'FAILED', error: state.error ?? 'failed' });
     await CancellationScope.nonCancellable(publish).catch(() => undefined);
     throw failure ?? err;
   }
 }
+
+/** The workflow's signature is the one clients start it by (pipelines/definition/pipeline-messages.ts). */
+const _signature: PipelineWorkflow = pipelineWorkflow;
 
 /** The function specs of an agent's tools (none: undefined, and the activity input stays as it always was). */
 function agentTools(def: PipelineDefinition, agent: AgentSpec, step: string): FunctionSpec[] | undefined {

@@ -38,6 +38,7 @@ export const ErrorCode = {
   WorkflowNotFound: 'workflow_not_found',
   InstanceNotFound: 'instance_not_found',
   InstanceFinished: 'instance_finished',
+  NotWaitingForSignal: 'not_waiting_for_signal',
   InvalidInitialData: 'invalid_initial_data',
   InvalidDefinition: 'invalid_definition',
   HookNotFound: 'hook_not_found',

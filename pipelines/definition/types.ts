@@ -109,7 +109,8 @@ export interface PipelineState {
   currentPlace: string;
   /** `initialData` under `input`, every step's output under `outputs.<output key>`. */
   data: { input: JsonObject; outputs: JsonObject };
-  history: Array<{ seq: number; from: string; to: string; transition: string; at: string }>;
+  /** Transitions taken; `seq` is that of its WORKFLOW_TRANSITION event, once the log has taken it. */
+  history: Array<{ seq?: number; from: string; to: string; transition: string; at: string }>;
   agents: Record<string, { status: StepStatus; output?: JsonValue; usage?: UsageTotals; provider?: string; model?: string; attempts?: number }>;
   functions: Record<string, { status: StepStatus; output?: JsonValue }>;
   usage: UsageTotals;
@@ -126,7 +127,7 @@ export interface PipelineResult {
   usage: UsageTotals;
 }
 
-/** Sent with the `pipelineSignal` signal. */
+/** Sent with the `pipelineInput` update (or, fire-and-forget, the `pipelineSignal` signal): see pipeline-messages.ts. */
 export interface PipelineSignalPayload {
   /** approve | reject | input (provide data) — matched against the waiting action's `signal` name or `*`. */
   type: 'approve' | 'reject' | 'input';
@@ -139,11 +140,15 @@ export interface PipelineSignalPayload {
 // ---- events ----------------------------------------------------------------------------------------------
 
 /**
- * Progress events. `seq` orders them per instance and is the SSE `id`. Coarse events are produced by the
- * workflow (kept in its state, readable by query) and published by activities; token deltas
- * (AGENT_CONTENT) travel only on the side channel (in-process bus or Redis), never through history.
+ * Progress events. `seq` orders them per instance and is the SSE `id`; the event log's append assigns it (the
+ * one sequence authority — see pipelines/README.md). Coarse events are produced by the workflow and by
+ * activities, appended to the log, and kept (as logged) in the workflow's state; token deltas (AGENT_CONTENT)
+ * travel only on the log (in-process or Redis), never through history. COMPLETION, FAILED and CANCELLED are
+ * terminal: a feed ends after one of them.
  */
-export type PipelineEvent = { seq: number; at: string; instanceId: string } & (
+export type PipelineEvent = { seq: number; at: string; instanceId: string } & PipelineEventBody;
+
+export type PipelineEventBody =
   | { type: 'WORKFLOW_STARTED'; workflowId: string; version: number; place: string }
   | { type: 'WORKFLOW_TRANSITION'; from: string; to: string; transition: string }
   | { type: 'AGENT_THINKING'; agentId: string; step: string }
@@ -155,13 +160,35 @@ export type PipelineEvent = { seq: number; at: string; instanceId: string } & (
   | { type: 'WAITING_FOR_SIGNAL'; signal: string; timeoutMs?: number }
   | { type: 'COMPLETION'; result: JsonObject; usage: UsageTotals }
   | { type: 'FAILED'; error: string }
-);
+  /**
+   * The run ended without completing or failing on its own: `reason` cancelled (by the workflow, on a cancel
+   * request), terminated or timed_out (appended by the API's liveness check, since no workflow code ran).
+   * `status` is what the instance reports (a terminated run is `failed`, as in GET /v1/workflow-instances).
+   */
+  | { type: 'CANCELLED'; reason: 'cancelled' | 'terminated' | 'timed_out'; status: 'cancelled' | 'failed' };
 
 export type PipelineEventType = PipelineEvent['type'];
 
-/** Names shared by workflow, client and API. */
-export const PIPELINE_WORKFLOW = 'pipelineWorkflow';
-export const PIPELINE_SIGNAL = 'pipelineSignal';
-export const PIPELINE_STATE_QUERY = 'pipelineState';
+/** The events after which nothing more happens in a run. */
+export const TERMINAL_EVENT_TYPES: readonly PipelineEventType[] = ['COMPLETION', 'FAILED', 'CANCELLED'];
+
+/** The instance status a terminal event ends a run with. */
+export function statusOfTerminal(event: PipelineEventBody): PipelineStatus | undefined {
+  if (event.type === 'COMPLETION') return 'completed';
+  if (event.type === 'FAILED') return 'failed';
+  if (event.type === 'CANCELLED') return event.status;
+  return undefined;
+}
+
+/**
+ * An event as appended to the log: the log assigns `seq` and fills `instanceId` (and `at` when absent). `key`
+ * makes the append idempotent — appending the same key again answers the event already logged — so a retried
+ * publish (local activity retry, Redis command timeout) never logs an event twice.
+ */
+export type PipelineEventDraft = PipelineEventBody & { key?: string; at?: string };
+
+/** A coarse event not yet in the log (the workflow publishes it, keyed, until the log has taken it). */
+export type UnloggedEvent = PipelineEventBody & { key: string; at: string };
+
 /** Search attributes registered on the dev server / namespace (Keyword). */
 export const SEARCH_ATTRIBUTES = { definition: 'CbDefinition', caller: 'CbCaller', instance: 'CbInstance' } as const;

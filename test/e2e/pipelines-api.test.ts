@@ -163,7 +163,9 @@ test('human approval: WAITING_FOR_SIGNAL, then approve → the run goes on and c
   const bad = await h.call('POST', `/v1/workflow-instances/${started.id}/signal`, { type: 'maybe' });
   expect(bad.status).toBe(400);
   const ok = await h.call('POST', `/v1/workflow-instances/${started.id}/signal`, { type: 'approve', comment: 'ship it' });
-  expect(ok.status).toBe(202);
+  // Answered by the run itself (a validated update): 200 with what it took (it was 202, fire-and-forget).
+  expect(ok.status).toBe(200);
+  expect(ok.body).toEqual({ id: started.id, accepted: true, waitingFor: 'approval', signal: { type: 'approve', signal: 'approval', comment: 'ship it' } });
   const rest = await readSse(started.streamUrl, { headers: { 'last-event-id': waiting.messages[waiting.messages.length - 1]!.id! }, until: untilEnd });
   const events = [...waiting.messages, ...rest.messages];
   expect(shape(events.filter((m) => m.event !== 'end').map((m) => m.data as { type: string; agentId?: string })).filter((t) => t.startsWith('AGENT_COMPLETED'))).toEqual(['AGENT_COMPLETED:drafter', 'AGENT_COMPLETED:publisher']);
@@ -182,6 +184,8 @@ test('cancel: a waiting run is cancelled, its stream ends, and it lists as cance
   expect(c).toMatchObject({ status: 202, body: { id: started.id, cancelRequested: true } });
   const s = await follower;
   expect(s.messages[s.messages.length - 1]).toMatchObject({ event: 'end', data: { status: 'cancelled' } });
+  // The feed ended on the run's own CANCELLED event (no status polling).
+  expect(s.messages[s.messages.length - 2]).toMatchObject({ event: 'CANCELLED', data: { type: 'CANCELLED', reason: 'cancelled', status: 'cancelled' } });
   const got = await h.call('GET', `/v1/workflow-instances/${started.id}`);
   expect(got.body).toMatchObject({ status: 'cancelled' });
   expect((await h.call('POST', `/v1/workflow-instances/${started.id}/cancel`)).status).toBe(409);

@@ -6,27 +6,35 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { FunctionRegistry } from '../../activities/functions/function-registry';
 import { GatewayRuntime } from '../../gateway/routing/gateway-runtime';
+import { type ApiServer, startApiServer } from '../../api/server';
+import { loadConfig } from '../../config/load-config';
+import { createLogger } from '../../config/logger';
 import { sharedEventLog } from '../../pipelines/event-log-factory';
+import { openPipelineApi } from '../../pipelines/open-pipeline-api';
+import type { PipelineApi } from '../../pipelines/pipeline-api';
 import { openUsageLedger } from '../../pipelines/usage-ledger-factory';
 import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../../pipelines/definition/search-attributes';
+import { TemporalClientManager } from '../../temporal/connection';
 import { createWorker } from '../../workers/worker';
 import type { FakeServer } from './fake-server';
-import { type GatewayHarness, rawRequest, startGateway } from './gateway-harness';
+import { type GatewayHarness, rawRequest } from './gateway-harness';
 import { createTemporalTestEnv, type TemporalTestEnv } from './temporal-env';
 import { startAnthropicFake } from '../providers/fakes/anthropic-fake';
 import { startOpenAIFake } from '../providers/fakes/openai-fake';
 
 /**
  * Everything a pipeline API e2e test needs, all real: a dev server with the pipeline search attributes, fake
- * OpenAI (primary) and Anthropic (fallback) upstreams, the API (startGateway, same code as `npm start`) and an
- * in-process worker running the pipeline activities on the same event log and ledger as the API (one
- * process, as in the all-in-one start).
+ * OpenAI (primary) and Anthropic (fallback) upstreams, the API (startApiServer, same code as `npm start`, with
+ * its pipeline services opened here so tests can read the feeds' counters) and an in-process worker running
+ * the pipeline activities on the same event log and ledger as the API (one process, as in the all-in-one start).
  */
 export interface ApiHarness {
   env: TemporalTestEnv;
   openai: FakeServer;
   anthropic: FakeServer;
-  gw: GatewayHarness;
+  gw: Pick<GatewayHarness, 'config' | 'temporal' | 'close'> & { api: ApiServer };
+  /** The API's pipeline services (feeds: `stats()` counts the Temporal calls made for SSE subscribers). */
+  pipelines: PipelineApi;
   client: Client;
   dataDir: string;
   url(p: string): string;
@@ -59,22 +67,42 @@ routing:
       fallback: [anthropic/claude-3-5-sonnet-latest]
 `;
 
-export async function startApiHarness(opts: { extraConfig?: string; env?: Record<string, string> } = {}): Promise<ApiHarness> {
+export async function startApiHarness(opts: { extraConfig?: string; env?: Record<string, string>; /** default 15 s */ feedLivenessMs?: number } = {}): Promise<ApiHarness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-pipelines-api-'));
   const env = await createTemporalTestEnv({ searchAttributes: PIPELINE_SEARCH_ATTRIBUTE_TYPES });
   const openai = await startOpenAIFake({ apiKeys: [OPENAI_KEY] });
   const anthropic = await startAnthropicFake({ apiKeys: [ANTHROPIC_KEY] });
   const configFile = path.join(dataDir, 'cb.yaml');
   fs.writeFileSync(configFile, BASE_CONFIG(openai.url) + (opts.extraConfig ?? ''));
-  const gw = await startGateway(
-    { CB_CONFIG: configFile, CB_DATA_DIR: dataDir, ANTHROPIC_API_KEY: ANTHROPIC_KEY, ANTHROPIC_BASE_URL: anthropic.url, ...opts.env },
-    { temporalAddress: env.address },
-  );
+  // What startGateway does, with the pipeline services opened here (to pass feedLivenessMs and keep a handle).
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    CB_CONFIG: configFile,
+    CB_DATA_DIR: dataDir,
+    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    ANTHROPIC_BASE_URL: anthropic.url,
+    ...opts.env,
+  });
+  const temporal = new TemporalClientManager({ address: env.address, namespace: 'default', checkIntervalMs: 500, probeTimeoutMs: 300 });
+  temporal.start();
+  const logger = createLogger('silent');
+  const pipelines = await openPipelineApi({ config, temporal, logger, ...(opts.feedLivenessMs !== undefined ? { feedLivenessMs: opts.feedLivenessMs } : {}) });
+  const api = await startApiServer({ config, temporal, logger, pipelines });
+  const gw = {
+    api,
+    config,
+    temporal,
+    close: async () => {
+      await api.close();
+      await temporal.close();
+    },
+  };
   await gw.temporal.waitUntilReady(30_000);
   const nativeConnection = await NativeConnection.connect({ address: env.address });
   const connection = await Connection.connect({ address: env.address });
   const client = new Client({ connection, namespace: env.namespace });
-  const config = gw.config;
   const runtime = new GatewayRuntime(config.providers, () => config.routing);
   const ledger = await openUsageLedger({ dataDir });
   const activities = createActivities({
@@ -93,6 +121,7 @@ export async function startApiHarness(opts: { extraConfig?: string; env?: Record
     openai,
     anthropic,
     gw,
+    pipelines,
     client,
     dataDir,
     url,

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { openDatabase } from '../../pipelines/db';
 import { SqlUsageLedger } from '../../pipelines/sql-usage-ledger';
 import type { AgentSpec, PipelineDefinition, PipelineState } from '../../pipelines/definition/types';
-import { PIPELINE_SIGNAL, PIPELINE_STATE_QUERY } from '../../pipelines/definition/types';
+import { PIPELINE_SIGNAL, PIPELINE_STATE_QUERY } from '../../pipelines/definition/pipeline-messages';
 import { getWorkflowBundle } from '../../workers/worker';
 import { pipelineWorkflow } from '../../workflows';
 import { REPO_ROOT, type RunningProcess, runDist } from '../helpers/child-process';

@@ -33,16 +33,20 @@ function eventLogSuite(name: string, make: () => EventLog) {
       await log.close();
     });
 
-    test('seq: a given seq above the max is kept, none or a stale one gets max + 1; read(afterSeq) resumes', async () => {
+    test('seq: the log numbers every event max + 1 (nobody else does); a known key is logged once; read(afterSeq) resumes', async () => {
       const i = id();
-      const a = await log.append(i, { type: 'WORKFLOW_STARTED', workflowId: 'w', version: 1, place: 'start', seq: 1, at: '2026-01-01T00:00:00.000Z' });
+      expect(await log.head(i)).toBe(0);
+      const a = await log.append(i, { type: 'WORKFLOW_STARTED', workflowId: 'w', version: 1, place: 'start', key: 'run:w1', at: '2026-01-01T00:00:00.000Z' });
       expect(a).toEqual({ type: 'WORKFLOW_STARTED', workflowId: 'w', version: 1, place: 'start', seq: 1, at: '2026-01-01T00:00:00.000Z', instanceId: i });
       expect((await log.append(i, { type: 'AGENT_CONTENT', agentId: 'x', step: 's', delta: 'he' })).seq).toBe(2);
       expect((await log.append(i, { type: 'AGENT_CONTENT', agentId: 'x', step: 's', delta: 'llo' })).seq).toBe(3);
-      expect((await log.append(i, { type: 'WORKFLOW_TRANSITION', from: 'a', to: 'b', transition: 't', seq: 2 })).seq).toBe(4);
-      expect((await log.append(i, { type: 'COMPLETION', result: {}, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 }, seq: 10 })).seq).toBe(10);
-      expect((await log.read(i, 0)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 10]);
+      // A retried publish of the same keyed event answers the logged one and appends nothing.
+      expect(await log.append(i, { type: 'WORKFLOW_STARTED', workflowId: 'w', version: 1, place: 'start', key: 'run:w1' })).toEqual(a);
+      expect((await log.append(i, { type: 'WORKFLOW_TRANSITION', from: 'a', to: 'b', transition: 't', key: 'run:w2' })).seq).toBe(4);
+      expect((await log.append(i, { type: 'COMPLETION', result: {}, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 }, key: 'run:w3' })).seq).toBe(5);
+      expect((await log.read(i, 0)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
       expect((await log.read(i, 3)).map((e) => e.type)).toEqual(['WORKFLOW_TRANSITION', 'COMPLETION']);
+      expect(await log.head(i)).toBe(5);
       expect(await log.read(id(), 0)).toEqual([]);
     });
 
@@ -175,7 +179,9 @@ describe('callAgent (activity, on a mock activity context)', () => {
     expect(fake.requests.at(-1)?.body).toMatchObject({ stream: true, stream_options: { include_usage: true }, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello world' }] });
     const logged = await events.read(i, 0);
     expect(logged.filter((e) => e.type === 'AGENT_CONTENT').map((e) => (e as { delta: string }).delta).join('')).toBe('Echo: Hello worldEcho: Hello world');
-    expect(second.lastSeq).toBe(logged.at(-1)?.seq);
+    // The events the activity returns are the log's (seq included): AGENT_COMPLETED is the last event logged.
+    expect(second.events.at(-1)).toEqual(logged.at(-1));
+    expect(second.unlogged).toEqual([]);
   });
 
   test('cancellation aborts the upstream stream and ends as CancelledFailure, nothing billed', async () => {

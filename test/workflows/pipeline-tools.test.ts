@@ -6,7 +6,7 @@ import { createTemporalTestEnv, type TemporalTestEnv } from '../helpers/temporal
 import { startOpenAIFake } from '../providers/fakes/openai-fake';
 import { MAX_TOOL_ROUNDS } from '../../activities/agent-call';
 import type { PipelineDefinition, PipelineEvent, PipelineState } from '../../pipelines/definition/types';
-import { PIPELINE_STATE_QUERY } from '../../pipelines/definition/types';
+import { PIPELINE_STATE_QUERY } from '../../pipelines/definition/pipeline-messages';
 import { pipelineWorkflow } from '../../workflows';
 
 /** Agents with tools: the callAgent activity runs a bounded tool loop, the tools being pipeline functions. */

@@ -2,14 +2,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { FakeServer } from '../helpers/fake-server';
 import { definition, pipelineInput, quietPipelineLogs, type PipelineHarness, startPipelineHarness } from '../helpers/pipeline-harness';
 import { createTemporalTestEnv, type TemporalTestEnv, waitFor } from '../helpers/temporal-env';
 import { startOpenAIFake } from '../providers/fakes/openai-fake';
 import type { AgentSpec, PipelineDefinition, PipelineEvent, PipelineState } from '../../pipelines/definition/types';
-import { PIPELINE_SIGNAL, PIPELINE_STATE_QUERY } from '../../pipelines/definition/types';
+import { INPUT_REFUSAL, PIPELINE_SIGNAL, PIPELINE_STATE_QUERY, pipelineInputUpdate } from '../../pipelines/definition/pipeline-messages';
 import { ensureTemporalCli } from '../../temporal/temporal-cli';
 import { pipelineWorkflow } from '../../workflows';
 
@@ -84,7 +84,9 @@ async function waitForState(id: string, pred: (s: PipelineState) => boolean, wha
 test('a definition runs end to end: loop with rules, parallel branches, approval; events in order; usage recorded once', async () => {
   const handle = await start(reviewLoop, { topic: 'cats' });
   await waitForState(handle.workflowId, (s) => s.status === 'waiting', 'the approval wait');
-  await handle.signal(PIPELINE_SIGNAL, { type: 'approve', comment: 'ship it' });
+  // The typed update answers at once with what the run took (the recorded history has it: replay covers the handler).
+  const accepted = await handle.executeUpdate(pipelineInputUpdate, { args: [{ type: 'approve', comment: 'ship it' }] });
+  expect(accepted).toEqual({ accepted: true, waitingFor: 'approval', signal: { type: 'approve', signal: 'approval', comment: 'ship it' } });
   const result = await handle.result();
 
   expect(result.status).toBe('completed');
@@ -149,6 +151,39 @@ test('reject: the approval output says so and the rules choose the way', async (
   expect(result.outputs.approval).toEqual({ decision: 'reject', approved: false, comment: 'no' });
 });
 
+test('pipelineInput update: the validator refuses a bad payload, a run that is not waiting (or waits for another signal); an accepted input goes on', async () => {
+  fake.enqueue({ text: 'slow words for the first step', chunkDelayMs: 150 });
+  const def = definition({
+    agents: [agent('first', 'Say something')],
+    states: ['start', 'said', 'done'],
+    terminal: ['done'],
+    transitions: [
+      { id: 'say', from: ['start'], to: 'said', action: { type: 'agent', agent: 'first' } },
+      { id: 'approve', from: ['said'], to: 'done', action: { type: 'wait_signal', signal: 'approval' } },
+    ],
+  });
+  const handle = await start(def);
+  const refusal = async (payload: unknown): Promise<string | undefined> => {
+    const err = await handle.executeUpdate(pipelineInputUpdate, { args: [payload as { type: 'approve' }] }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    return (cause as ApplicationFailure).type ?? undefined;
+  };
+  await waitForState(handle.workflowId, (s) => s.agents.first?.status === 'running', 'the first step');
+  expect(await refusal({ type: 'approve' })).toBe(INPUT_REFUSAL.notWaiting);
+  expect(await refusal({ type: 'maybe' })).toBe(INPUT_REFUSAL.invalid);
+  await waitForState(handle.workflowId, (s) => s.status === 'waiting', 'the approval wait');
+  expect(await refusal({ type: 'approve', signal: 'other' })).toBe(INPUT_REFUSAL.notWaiting);
+  expect(await refusal({ type: 'input', data: 'not an object' })).toBe(INPUT_REFUSAL.invalid);
+  expect(await handle.executeUpdate(pipelineInputUpdate, { args: [{ type: 'input', signal: 'approval', data: { n: 1 } }] })).toMatchObject({ accepted: true, waitingFor: 'approval' });
+  const result = await handle.result();
+  expect(result.outputs.approval).toEqual({ decision: 'input', approved: true, data: { n: 1 } });
+  // Refusals are not written to history (only the accepted update is).
+  const history = await handle.fetchHistory();
+  expect((history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);
+});
+
 test('wait_signal times out to its on_timeout place', async () => {
   const def = definition({
     states: ['start', 'waited', 'done', 'timed_out'],
@@ -165,7 +200,7 @@ test('wait_signal times out to its on_timeout place', async () => {
   expect(types).toEqual(['WORKFLOW_STARTED', 'WAITING_FOR_SIGNAL', 'WORKFLOW_TRANSITION', 'COMPLETION']);
 });
 
-test('cancellation: the run ends cancelled, FAILED is published, and the upstream call is aborted', async () => {
+test('cancellation: the run ends cancelled, CANCELLED is published, and the upstream call is aborted', async () => {
   const words = Array.from({ length: 200 }, (_, i) => `w${i} `).join('');
   fake.enqueue({ text: words, chunkDelayMs: 100 });
   const def = definition({
@@ -193,7 +228,9 @@ test('cancellation: the run ends cancelled, FAILED is published, and the upstrea
   expect(state.status).toBe('cancelled');
   expect(state.agents.slow?.status).toBe('failed');
   const logged = await h.events.read(handle.workflowId, 0);
-  expect(logged.filter((e) => e.type !== 'AGENT_CONTENT').at(-1)).toMatchObject({ type: 'FAILED', error: 'cancelled' });
+  // A cancelled run ends on CANCELLED (it used to publish FAILED {error: 'cancelled'}), kept in its state too.
+  expect(logged.filter((e) => e.type !== 'AGENT_CONTENT').at(-1)).toMatchObject({ type: 'CANCELLED', reason: 'cancelled', status: 'cancelled' });
+  expect(state.events.at(-1)).toMatchObject({ type: 'CANCELLED' });
   // The activity learns of the cancellation on its next heartbeat and aborts the upstream stream.
   const request = fake.requests[before]!;
   await waitFor(() => request.closedEarly === true, 'the upstream stream to be aborted', 20_000);

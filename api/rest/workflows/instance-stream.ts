@@ -1,5 +1,4 @@
 import type { Request, Response } from 'express';
-import { openInstanceFeed } from '../../../pipelines/instance-events';
 import type { PipelineApi } from '../../../pipelines/pipeline-api';
 import { SseResponse } from '../sse-response';
 import { intParam } from './request-helpers';
@@ -8,7 +7,7 @@ import { intParam } from './request-helpers';
  * `GET /v1/workflow-instances/:id/stream`: the instance's events as SSE — `id: <seq>`, `event: <TYPE>`,
  * `data: <event JSON>` — so EventSource clients can `addEventListener('AGENT_CONTENT', …)` and resume with
  * Last-Event-ID (or `?after=<seq>`). Replays what was missed, follows live, sends keep-alive comments, and
- * ends with `event: end` (`{status}`) after COMPLETION / FAILED or when the run closed otherwise.
+ * ends with `event: end` (`{status}`) after COMPLETION / FAILED / CANCELLED (pipelines/instance-events.ts).
  */
 export function workflowStreamHandler(deps: { pipelines: PipelineApi; keepAliveMs: number }) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -17,7 +16,7 @@ export function workflowStreamHandler(deps: { pipelines: PipelineApi; keepAliveM
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     // Throws (404 unknown instance, 503 Temporal down) before any byte of the stream is written.
-    const feed = await openInstanceFeed({ service: deps.pipelines.service, events: deps.pipelines.events, instanceId: String(req.params.id), afterSeq, signal: abort.signal });
+    const feed = await deps.pipelines.feeds.open(String(req.params.id), afterSeq, abort.signal);
     const sse = new SseResponse(res, deps.keepAliveMs);
     try {
       await sse.write('retry: 2000\n\n');

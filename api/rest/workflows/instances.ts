@@ -4,8 +4,9 @@ import { requireTemporal, type TemporalAccess } from '../../temporal-access';
 import { baseUrlOf, callerOf, intParam, strParam } from './request-helpers';
 
 /**
- * Pipeline instances: start (`POST /workflows/:workflowId/instances`), inspect, list (Temporal visibility),
- * signal and cancel. Thin: every rule lives in the pipeline service.
+ * Pipeline instances: start (`POST /workflows/:workflowId/instances`, the path's `workflowId` being the
+ * definition id), inspect, list (Temporal visibility), signal (answered at once: 200 taken, 400, 404, 409 not
+ * waiting) and cancel. Thin: every rule lives in the pipeline service.
  */
 export function instanceRoutes(pipelines: PipelineApi, temporal: TemporalAccess): Router {
   const { service } = pipelines;
@@ -26,7 +27,7 @@ export function instanceRoutes(pipelines: PipelineApi, temporal: TemporalAccess)
     const limit = intParam(req.query.limit, 'limit');
     const filter = {
       ...(strParam(req.query.status) ? { status: strParam(req.query.status) } : {}),
-      ...(strParam(req.query.workflowId) ? { workflowId: strParam(req.query.workflowId) } : {}),
+      ...(strParam(req.query.workflowId) ? { definitionId: strParam(req.query.workflowId) } : {}),
       ...(strParam(req.query.caller) ? { caller: strParam(req.query.caller) } : {}),
       ...(limit !== undefined ? { limit } : {}),
     };
@@ -39,7 +40,7 @@ export function instanceRoutes(pipelines: PipelineApi, temporal: TemporalAccess)
   });
 
   r.post('/workflow-instances/:id/signal', guard, async (req: Request, res: Response) => {
-    res.status(202).json(await service.signal(String(req.params.id), req.body));
+    res.status(200).json(await service.signal(String(req.params.id), req.body));
   });
 
   r.post('/workflow-instances/:id/cancel', guard, async (req: Request, res: Response) => {
