@@ -143,6 +143,11 @@ export function parseChatRequest(body: unknown): ChatRequest {
   if (r.stream_options != null && r.stream !== true) {
     throw GatewayError.invalidRequest('stream_options is only allowed when stream is true', 'stream_options');
   }
+  // OpenRouter's `usage: {include: true}`: a streamed answer ends with the usage chunk, as with include_usage.
+  const usage = (r as { usage?: unknown }).usage;
+  if (r.stream === true && usage !== null && typeof usage === 'object' && (usage as { include?: unknown }).include === true && r.stream_options?.include_usage !== true) {
+    return { ...r, stream_options: { ...r.stream_options, include_usage: true } };
+  }
   return r;
 }
 

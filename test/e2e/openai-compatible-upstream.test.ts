@@ -103,6 +103,18 @@ describe('request fields: each kind receives only what its API accepts', () => {
     for (const k of [...Object.keys(extras), ...Object.keys(routing), 'reasoning']) expect(body).not.toHaveProperty(k);
   });
 
+  test('usage: {include: true} on a stream ends it with the usage chunk (as OpenRouter does), asked of OpenAI as include_usage', async () => {
+    const r = await chat({ model: 'openai/gpt-4o', stream: true, usage: { include: true } });
+    expect(r.status).toBe(200);
+    const data = events(r.text);
+    expect(data.at(-1)).toBe('[DONE]');
+    const last = JSON.parse(data.at(-2) ?? '') as { choices: unknown[]; usage: { total_tokens: number } | null };
+    expect(last.choices).toEqual([]);
+    expect(last.usage?.total_tokens).toBeGreaterThan(0);
+    expect(lastBody(openai)).toMatchObject({ stream_options: { include_usage: true } });
+    expect(lastBody(openai)).not.toHaveProperty('usage');
+  });
+
   test('a custom endpoint declared openrouter_compatible receives the OpenRouter samplers, never our routing fields', async () => {
     const r = await chat({ model: 'router/m', ...extras, ...routing, stream: true });
     expect(r.status).toBe(200);
