@@ -9,6 +9,7 @@ import { anthropicMessageSchema, anthropicStreamEventSchema } from './anthropic-
 import { AnthropicStreamTranslator } from './anthropic-stream';
 import { convertAnthropicMessage } from './convert-anthropic-response';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request';
+import { ProviderModel } from '../provider-model';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -25,17 +26,8 @@ export interface AnthropicChatModelConfig {
   defaultMaxTokens?: number;
 }
 
-export class AnthropicChatModel implements ChatModel {
+export class AnthropicChatModel extends ProviderModel<AnthropicChatModelConfig> implements ChatModel {
   readonly kind = 'anthropic' as const;
-
-  constructor(
-    readonly modelId: string,
-    private readonly config: AnthropicChatModelConfig,
-  ) {}
-
-  get provider(): string {
-    return this.config.settings.name;
-  }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     const { body, responseToolName } = this.convert(request, false);

@@ -8,21 +8,13 @@ import { googleModelPath, interestingHeaders, type GoogleModelConfig } from './g
 import { googleHttpError } from './google-error';
 import { googleResponseSchema } from './google-schemas';
 import { googleStreamParts } from './google-stream';
+import { ProviderModel } from '../provider-model';
 
 const generateContentHandler = jsonResponseHandler(googleResponseSchema, 'generateContent response');
 
 /** A Gemini model over the Generative Language API v1beta (`:generateContent`, `:streamGenerateContent`). */
-export class GoogleChatModel implements ChatModel {
+export class GoogleChatModel extends ProviderModel<GoogleModelConfig> implements ChatModel {
   readonly kind = 'google' as const;
-
-  constructor(
-    readonly modelId: string,
-    private readonly config: GoogleModelConfig,
-  ) {}
-
-  get provider(): string {
-    return this.config.provider;
-  }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     const { value } = await postJson(this.post('generateContent', request, options, generateContentHandler));

@@ -3,7 +3,7 @@ import type { KeyRing, ProviderSettings } from '../provider';
 
 /** What the Google chat and embedding models share: where to call and with which headers. */
 export interface GoogleModelConfig {
-  provider: string;
+  settings: ProviderSettings;
   /** e.g. `https://generativelanguage.googleapis.com/v1beta` */
   apiBase: string;
   /** Request headers including `x-goog-api-key` (next key of the ring); built per call. */
@@ -25,7 +25,7 @@ export function googleModelPath(modelId: string): string {
 
 export function googleModelConfig(settings: ProviderSettings, keys: KeyRing): GoogleModelConfig {
   return {
-    provider: settings.name,
+    settings,
     apiBase: googleApiBase(settings.baseUrl),
     headers: (apiKey?: string) => {
       const key = keys.take(apiKey);

@@ -4,6 +4,7 @@ import { jsonResponseHandler, postJson } from '../../http/post-json';
 import { googleModelPath, type GoogleModelConfig } from './google-config';
 import { googleHttpError } from './google-error';
 import { googleBatchEmbedResponseSchema } from './google-schemas';
+import { ProviderModel } from '../provider-model';
 
 const batchEmbedHandler = jsonResponseHandler(googleBatchEmbedResponseSchema, 'batchEmbedContents response');
 
@@ -16,17 +17,8 @@ export const GOOGLE_EMBED_BATCH = 100;
  * little-endian float32 like OpenAI. Gemini reports no usage for embeddings, so tokens are estimated
  * (~4 characters per token) unless usageMetadata is present.
  */
-export class GoogleEmbeddingModel implements EmbeddingModel {
+export class GoogleEmbeddingModel extends ProviderModel<GoogleModelConfig> implements EmbeddingModel {
   readonly kind = 'google' as const;
-
-  constructor(
-    readonly modelId: string,
-    private readonly config: GoogleModelConfig,
-  ) {}
-
-  get provider(): string {
-    return this.config.provider;
-  }
 
   async embed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResult> {
     const inputs = textInputs(request.input);

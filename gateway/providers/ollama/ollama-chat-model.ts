@@ -7,19 +7,11 @@ import { convertToOllamaChatRequest } from './convert-to-ollama-messages';
 import { mapOllamaFinishReason } from './map-ollama-finish-reason';
 import { headersOfInterest, ollamaErrorInBody, postOllama, type OllamaConfig } from './ollama-request';
 import { ollamaChatChunkSchema, ollamaTimestamp, type OllamaChatChunk, type OllamaToolCall } from './ollama-schemas';
+import { ProviderModel } from '../provider-model';
 
 /** Chat over Ollama's native `POST /api/chat` (one JSON object with `stream:false`, NDJSON otherwise). */
-export class OllamaChatModel implements ChatModel {
+export class OllamaChatModel extends ProviderModel<OllamaConfig> implements ChatModel {
   readonly kind = 'ollama' as const;
-
-  constructor(
-    readonly modelId: string,
-    private readonly config: OllamaConfig,
-  ) {}
-
-  get provider(): string {
-    return this.config.settings.name;
-  }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     const body = convertToOllamaChatRequest(request, this.modelId, false);

@@ -3,6 +3,7 @@ import { GatewayErrors } from '../../core/errors';
 import { jsonResponseHandler } from '../../http';
 import { postOllama, type OllamaConfig } from './ollama-request';
 import { ollamaEmbedResponseSchema } from './ollama-schemas';
+import { ProviderModel } from '../provider-model';
 
 const embedHandler = jsonResponseHandler(ollamaEmbedResponseSchema, 'embed response');
 
@@ -11,17 +12,8 @@ const embedHandler = jsonResponseHandler(ollamaEmbedResponseSchema, 'embed respo
  * Token-array input → 400 (Ollama embeds text only). `dimensions` is forwarded (Ollama ≥ 0.11 truncates;
  * older servers ignore it).
  */
-export class OllamaEmbeddingModel implements EmbeddingModel {
+export class OllamaEmbeddingModel extends ProviderModel<OllamaConfig> implements EmbeddingModel {
   readonly kind = 'ollama' as const;
-
-  constructor(
-    readonly modelId: string,
-    private readonly config: OllamaConfig,
-  ) {}
-
-  get provider(): string {
-    return this.config.settings.name;
-  }
 
   async embed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResult> {
     const input = request.input;
