@@ -1,15 +1,12 @@
 // Standalone API process (`npm run api`): the scale-out shape — many API processes and many workers on one
 // Temporal cluster. Completions never need Temporal; workflow routes answer 503 until it is reachable.
-import { ConfigError, loadConfig, loadDotEnv } from '../config/load-config';
-import { createLogger } from '../config/logger';
+import { bootConfig } from '../config/boot';
+import { ConfigError } from '../config/load-config';
 import { TemporalClientManager } from '../temporal/connection';
 import { startApiServer } from './server';
 
 async function main(): Promise<void> {
-  loadDotEnv();
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'api');
-  for (const w of config.warnings) logger.warn(w);
+  const { config, logger } = bootConfig('api');
   const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
   const temporal = new TemporalClientManager({ address, namespace: config.temporal.namespace, logger });
   temporal.start();

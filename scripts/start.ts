@@ -9,8 +9,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { startApiServer, type ApiServer } from '../api/server';
 import type { AppConfig } from '../config/app-config';
-import { loadConfig, loadDotEnv } from '../config/load-config';
-import { createLogger } from '../config/logger';
+import { bootConfig } from '../config/boot';
 import { TemporalClientManager } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { PIPELINE_SEARCH_ATTRIBUTE_TYPES } from '../pipelines/definition/search-attributes';
@@ -36,10 +35,7 @@ type Outcome = { kind: 'stop'; code: number } | { kind: 'crash'; what: string; e
 class StopRequested extends Error {}
 
 async function main(): Promise<number> {
-  loadDotEnv();
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'start');
-  for (const w of config.warnings) logger.warn(w);
+  const { config, logger } = bootConfig('start');
   installWorkerRuntime(logger);
 
   const running: Running = {};

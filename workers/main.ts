@@ -3,18 +3,14 @@
  * (TEMPORAL_ADDRESS, default 127.0.0.1:7233) until SIGINT/SIGTERM, then shuts down gracefully and exits 0.
  */
 import { createActivities } from '../activities';
-import { loadConfig, loadDotEnv } from '../config/load-config';
-import { createLogger } from '../config/logger';
+import { bootConfig } from '../config/boot';
 import { openProcessRuntime } from '../runtime/process-runtime';
 import { createWorkerPipelineDeps } from './pipeline-deps';
 import { connectNativeWithRetry, installWorkerRuntime } from './runtime';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
-  loadDotEnv();
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'worker');
-  for (const w of config.warnings) logger.warn(w);
+  const { config, logger } = bootConfig('worker');
   installWorkerRuntime(logger);
   const address = config.temporal.address ?? '127.0.0.1:7233';
 

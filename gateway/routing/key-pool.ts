@@ -12,20 +12,12 @@ export type { RateLimitSnapshot } from '../rate-limits/rate-limit-snapshot';
 
 export type KeyState = 'active' | 'rate_limited' | 'disabled';
 
-export interface KeyHealth {
+export interface KeyHealth extends Pick<KeySlot, 'until' | 'reason' | 'calls' | 'failures' | 'remainingRequests' | 'remainingTokens' | 'weight'> {
   provider: string;
   index: number;
   /** Masked: first 3 + '…' + last 4, or '…' + last 2 for short keys. */
   key: string;
   state: KeyState;
-  /** rate_limited: when the key is usable again. */
-  until?: number;
-  reason?: string;
-  calls: number;
-  failures: number;
-  remainingRequests?: number;
-  remainingTokens?: number;
-  weight: number;
 }
 
 /** Wait assumed when an upstream says nothing is left but not when it resets. */
@@ -36,6 +28,7 @@ interface KeySlot {
   weight: number;
   current: number;
   disabled: boolean;
+  /** rate_limited: when the key is usable again. */
   until?: number;
   reason?: string;
   calls: number;
