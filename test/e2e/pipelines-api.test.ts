@@ -51,7 +51,8 @@ const BUILTIN_INPUT: Record<string, Record<string, unknown>> = {
 };
 
 beforeAll(async () => {
-  h = await startApiHarness();
+  // A long liveness interval: the feeds here must end on their events alone (the periodic check never fires).
+  h = await startApiHarness({ feedLivenessMs: 120_000 });
   for (const def of [APPROVAL, FAILOVER]) {
     const r = await h.call('POST', '/v1/workflow-definitions', def);
     expect(r.status).toBe(201);
@@ -174,6 +175,53 @@ test('human approval: WAITING_FOR_SIGNAL, then approve → the run goes on and c
   const again = await h.call('POST', `/v1/workflow-instances/${started.id}/signal`, { type: 'approve' });
   expect(again.status).toBe(409);
   expect(again.body).toMatchObject({ error: { code: 'instance_finished' } });
+});
+
+test('three concurrent subscribers: each gets the whole run and ends on COMPLETION; Temporal is asked once for all three', async () => {
+  h.openai.enqueue({ text: 'one two three four five six', chunkDelayMs: 80 });
+  const started = await start('failover_flow', { topic: 'sharing' });
+  const before = h.pipelines.feeds.stats();
+  const feeds = await Promise.all([0, 1, 2].map(() => readSse(started.streamUrl, { until: untilEnd })));
+  const after = h.pipelines.feeds.stats();
+  for (const f of feeds) {
+    expectCompleteStream(f.messages, String(started.currentPlace));
+    expect(f.messages.map((m) => m.id)).toEqual(feeds[0]!.messages.map((m) => m.id));
+  }
+  // One check when the instance's watch started (shared by the three feeds), none per subscriber, no polling:
+  // the feeds learnt the end from the COMPLETION event.
+  expect(after.livenessChecks - before.livenessChecks).toBe(1);
+  expect(after.watchedInstances).toBe(0);
+});
+
+test('signal answers at once: 409 while the run is not waiting, 400 for a bad payload, 404 unknown, 200 with what the run took', async () => {
+  h.openai.enqueue({ text: 'a slow draft in many little words', chunkDelayMs: 100 });
+  const started = await start('approval_flow', { topic: 'answers' });
+  const signal = (body: unknown, id = started.id) => h.call('POST', `/v1/workflow-instances/${id}/signal`, body);
+  await readSse(started.streamUrl, { until: (m) => m.event === 'AGENT_CONTENT' });
+  const early = await signal({ type: 'approve' });
+  expect(early).toMatchObject({ status: 409, body: { error: { code: 'not_waiting_for_signal', type: 'invalid_request_error', param: 'id' } } });
+  expect(String((early.body.error as { message: string }).message)).toContain('not waiting');
+
+  const waiting = await readSse(started.streamUrl, { until: (m) => m.event === 'WAITING_FOR_SIGNAL' });
+  expect((await signal({ type: 'approve', signal: 'publish' })).body).toMatchObject({ error: { code: 'not_waiting_for_signal' } });
+  for (const [body, param] of [
+    [{ type: 'maybe' }, 'type'],
+    [{ type: 'input', data: [1, 2] }, 'data'],
+    [{ type: 'approve', extra: true }, 'extra'],
+    [{ type: 'approve', comment: 7 }, 'comment'],
+  ] as const) {
+    const r = await signal(body);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_value', param } });
+  }
+  expect((await signal({ type: 'approve' }, 'pl-approval_flow-000000000000')).status).toBe(404);
+
+  const ok = await signal({ type: 'input', data: { note: 'fine' }, comment: 'go' });
+  expect(ok).toMatchObject({ status: 200, body: { id: started.id, accepted: true, waitingFor: 'approval', signal: { type: 'input', signal: 'approval', data: { note: 'fine' }, comment: 'go' } } });
+  const rest = await readSse(started.streamUrl, { headers: { 'last-event-id': waiting.messages.at(-1)!.id! }, until: untilEnd });
+  expect(rest.messages.at(-1)).toMatchObject({ event: 'end', data: { status: 'completed' } });
+  const got = await h.call('GET', `/v1/workflow-instances/${started.id}`);
+  expect((got.body.outputs as Record<string, unknown>).approval).toEqual({ decision: 'input', approved: true, comment: 'go', data: { note: 'fine' } });
 });
 
 test('cancel: a waiting run is cancelled, its stream ends, and it lists as cancelled', async () => {
