@@ -7,7 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { FakeServer } from '../helpers/fake-server';
 import { definition, pipelineInput, quietPipelineLogs, type PipelineHarness, startPipelineHarness } from '../helpers/pipeline-harness';
 import { createTemporalTestEnv, type TemporalTestEnv, waitFor } from '../helpers/temporal-env';
-import { startOpenAIFake } from '../providers/fakes/openai-fake';
+import { startOpenAIFake, truncatedStream } from '../providers/fakes/openai-fake';
 import type { AgentSpec, PipelineDefinition, PipelineEvent, PipelineState } from '../../pipelines/definition/types';
 import { INPUT_REFUSAL, PIPELINE_SIGNAL, PIPELINE_STATE_QUERY, pipelineInputUpdate } from '../../pipelines/definition/pipeline-messages';
 import { ensureTemporalCli } from '../../temporal/temporal-cli';
@@ -323,6 +323,30 @@ test('a 503 the router gives up on is retried by Temporal after the Retry-After 
     await own.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('an OpenAI-compatible stream cut short (no finish_reason, no [DONE]) fails the agent attempt as stream_truncated; never taken as the answer', async () => {
+  fake.enqueue(truncatedStream({ text: 'half of the' }));
+  const def = definition({
+    agents: [agent('cut', 'Tell me everything')],
+    states: ['start', 'done'],
+    terminal: ['done'],
+    transitions: [{ id: 'ask', from: ['start'], to: 'done', action: { type: 'agent', agent: 'cut' } }],
+  });
+  const before = fake.requests.length;
+  const handle = await start(def);
+  const result = await handle.result();
+  expect(result.outputs.cut).toBe('Echo: Tell me everything'); // the retry's whole answer, not 'half of the'
+  expect(fake.requests.length - before).toBe(2);
+  const logged = await h.events.read(handle.workflowId, 0);
+  expect(logged.find((e) => e.type === 'RETRY')).toMatchObject({ step: 'ask', attempt: 2 });
+  const history = await handle.fetchHistory();
+  // What the Web UI shows for the retried attempt: its last failure, stream_truncated.
+  const started = history.events?.find((e) => e.activityTaskStartedEventAttributes)?.activityTaskStartedEventAttributes;
+  expect(started?.attempt).toBe(2);
+  expect(started?.lastFailure?.message).toContain('stream ended before the finish reason');
+  const details = started?.lastFailure?.applicationFailureInfo?.details?.payloads?.[0]?.data;
+  expect(JSON.parse(Buffer.from(details ?? []).toString('utf8'))).toMatchObject({ status: 502, code: 'stream_truncated', provider: 'openai' });
 });
 
 test('output json: a fenced JSON answer is parsed and drives the rules', async () => {
