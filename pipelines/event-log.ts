@@ -120,6 +120,8 @@ export class InProcessEventLog implements EventLog {
     log.listeners.add(listener);
     return () => {
       log.listeners.delete(listener);
+      // A subscription to an id that never got an event (a typo, a probe) leaves nothing behind.
+      if (log.listeners.size === 0 && log.events.length === 0 && this.logs.get(instanceId) === log) this.logs.delete(instanceId);
     };
   }
 
