@@ -12,6 +12,7 @@ import type { EventLog } from '../pipelines/event-log';
 import type { UsageEntry, UsageLedger } from '../pipelines/usage-ledger';
 import type { PipelineData } from '../pipelines/definition/data-path';
 import type { AgentSpec, FunctionSpec, JsonObject, JsonValue, PipelineEvent, PipelineEventBody, UnloggedEvent, UsageTotals } from '../pipelines/definition/types';
+import { addUsage, ZERO_USAGE } from '../pipelines/definition/usage-totals';
 import { agentRequest, MAX_TOOL_ROUNDS, parseJsonOutput, toActivityFailure, toolInput } from './agent-call';
 import { renderWith } from './functions/render-with';
 import type { FunctionRegistry } from './functions/function-registry';
@@ -91,14 +92,6 @@ function totals(usage: Usage | undefined, costUsd: number): UsageTotals {
   return { promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0, totalTokens: usage?.totalTokens ?? 0, costUsd };
 }
 
-function sumTotals(a: UsageTotals, b: UsageTotals): UsageTotals {
-  return {
-    promptTokens: a.promptTokens + b.promptTokens,
-    completionTokens: a.completionTokens + b.completionTokens,
-    totalTokens: a.totalTokens + b.totalTokens,
-    costUsd: a.costUsd + b.costUsd,
-  };
-}
 
 /** What one upstream call of an agent turn answered. */
 interface ModelRound {
@@ -190,7 +183,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     const messages: ChatMessage[] = [...request.messages];
     const wf = info.workflowExecution;
     const ledgerKey = `${wf?.workflowId ?? instanceId}:${wf?.runId ?? '-'}:${info.activityId}`;
-    let stepUsage: UsageTotals = { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
+    let stepUsage: UsageTotals = ZERO_USAGE;
     let routerAttempts = 0;
     let fallback = false;
     let last: ModelRound;
@@ -209,7 +202,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
         attempt: info.attempt,
         at: new Date(now()).toISOString(),
       });
-      stepUsage = sumTotals(stepUsage, last.usage);
+      stepUsage = addUsage(stepUsage, last.usage);
       routerAttempts += last.routerAttempts;
       fallback ||= last.fallback;
       if (last.toolCalls.length === 0 || tools.length === 0) break;
