@@ -3,12 +3,12 @@
  * pipeline service, tests): the workflow's type, the state query, the `pipelineInput` update that answers a
  * `wait_signal` step, and the older fire-and-forget `pipelineSignal`.
  *
- * `defineQuery` / `defineUpdate` / `defineSignal` only build `{type, name}` objects; importing them from
- * `@temporalio/workflow` in a Node process loads that package's definitions (no workflow sandbox, no globals),
- * so the API process uses these same objects without loading any workflow code. Node-free: the workflow
- * bundle imports this file.
+ * The definitions are the `{type, name}` objects `defineQuery` / `defineUpdate` / `defineSignal` build, written
+ * out here against `@temporalio/common`'s types: the API process gets typed messages without loading
+ * `@temporalio/workflow` (≈9 MB of idle memory), and the workflow registers its handlers on the same objects.
+ * Node-free: the workflow bundle imports this file.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { JsonObject, JsonValue, PipelineInput, PipelineResult, PipelineSignalPayload, PipelineState } from './types';
 
 /** The workflow type name (the exported function in workflows/index.ts). */
@@ -33,7 +33,7 @@ export interface PipelineInputAccepted {
 }
 
 /** The run's coarse state (status, place, outputs, usage, logged events): costs no history, needs a worker. */
-export const pipelineStateQuery = defineQuery<PipelineState>(PIPELINE_STATE_QUERY);
+export const pipelineStateQuery = definition<QueryDefinition<PipelineState, [], typeof PIPELINE_STATE_QUERY>>('query', PIPELINE_STATE_QUERY);
 
 /**
  * Approve / reject / input for the `wait_signal` step the run is waiting at. The validator refuses — before
@@ -41,13 +41,18 @@ export const pipelineStateQuery = defineQuery<PipelineState>(PIPELINE_STATE_QUER
  * waiting for that input (`NotWaitingForSignal`) and a run that has finished (`InstanceFinished`), so the
  * caller learns at once whether its input was taken.
  */
-export const pipelineInputUpdate = defineUpdate<PipelineInputAccepted, [PipelineSignalPayload]>(PIPELINE_INPUT_UPDATE);
+export const pipelineInputUpdate = definition<UpdateDefinition<PipelineInputAccepted, [PipelineSignalPayload], typeof PIPELINE_INPUT_UPDATE>>('update', PIPELINE_INPUT_UPDATE);
 
 /**
  * The same payload as a signal: queued without an answer (a signal sent before the wait is kept for it).
  * Kept for clients that cannot send updates (the Temporal CLI/UI); the REST API uses the update.
  */
-export const pipelineSignal = defineSignal<[PipelineSignalPayload]>(PIPELINE_SIGNAL);
+export const pipelineSignal = definition<SignalDefinition<[PipelineSignalPayload], typeof PIPELINE_SIGNAL>>('signal', PIPELINE_SIGNAL);
+
+/** What the SDK's define* functions return: the type brands exist only for the compiler. */
+function definition<D extends { type: string; name: string }>(type: D['type'], name: D['name']): D {
+  return { type, name } as D;
+}
 
 /** `ApplicationFailure.type`s of a refused `pipelineInput` update (the API maps them to 400 / 409). */
 export const INPUT_REFUSAL = {
