@@ -47,7 +47,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       } else chunks.push(c);
     };
     req.on('data', onData);
-    req.once('error', () => reject(new GatewayError({ status: 400, type: 'invalid_request_error', code: 'aborted', message: 'The request body could not be read.' })));
+    const unreadable = (): void => reject(new GatewayError({ status: 400, type: 'invalid_request_error', code: 'aborted', message: 'The request body could not be read.' }));
+    req.once('error', unreadable);
+    req.once('close', () => {
+      if (!req.complete) unreadable(); // the client went away mid-body: settle, never hang
+    });
     req.once('end', () => {
       if (size <= limit) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     });
