@@ -27,7 +27,7 @@ export interface AppConfig {
     address: string | undefined;
     /** `TEMPORAL_NAMESPACE`, default 'default'. */
     namespace: string;
-    /** `TEMPORAL_TASK_QUEUE`, default 'circuit-breaker-v1'. */
+    /** `TEMPORAL_TASK_QUEUE`, default 'circuit-breaker-v2'. */
     taskQueue: string;
     /** Dev server gRPC port (`TEMPORAL_DEV_PORT`, default 7233) and UI port (`TEMPORAL_UI_PORT`, default 8233). */
     devPort: number;

@@ -34,7 +34,7 @@ const envSchema = z.looseObject({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('circuit-breaker-v1'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('circuit-breaker-v2'),
   TEMPORAL_DEV_PORT: intIn(7233, 1, 65535),
   TEMPORAL_UI_PORT: intIn(8233, 1, 65535),
   TEMPORAL_UI_URL: optionalUrl,

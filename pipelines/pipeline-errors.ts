@@ -25,7 +25,7 @@ export const PipelineErrors = {
   },
   /** An update nobody answered in time: no worker polls the task queue. */
   noWorker(id: string, taskQueue: string): GatewayError {
-    return new GatewayError({ status: 503, type: 'service_unavailable_error', code: 'temporal_unavailable', param: null, message: `No worker answered for workflow instance '${id}' in time; is a worker polling task queue '${taskQueue}'?` });
+    return new GatewayError({ status: 503, type: 'service_unavailable_error', code: 'temporal_unavailable', param: null, message: `No worker answered for workflow instance '${id}' in time; is a worker polling task queue '${taskQueue}'? Temporal may still deliver this input when a worker picks the run up: check GET /v1/workflow-instances/${id} before sending it again.` });
   },
   invalid(message: string, param: string | null): GatewayError {
     return GatewayError.invalidRequest(message, param, 'invalid_value');
@@ -64,6 +64,13 @@ export function inputRefusalError(err: unknown, id: string): GatewayError | unde
     default:
       return undefined;
   }
+}
+
+/** True when the run has no handler for the update (started by a worker build that predates it). */
+export function isUnknownUpdate(err: unknown): boolean {
+  if (!(err instanceof Error) || err.name !== 'WorkflowUpdateFailedError') return false;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message.startsWith('No registered handler for update');
 }
 
 /** True for a call cut off by its deadline (gRPC DEADLINE_EXCEEDED), e.g. an update no worker picked up. */

@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { detailView, memoFor, readMemo, statusClause, statusFromTemporal, summaryOf, type DescribeFacts, type InstanceDetail, type InstanceLinks, type InstanceSummary } from './instance-view';
-import { inputRefusalError, isDeadlineExceeded, isNotFound, PipelineErrors } from './pipeline-errors';
+import { inputRefusalError, isDeadlineExceeded, isNotFound, isUnknownUpdate, PipelineErrors } from './pipeline-errors';
 import { pipelineSearchAttributes, visibilityLiteral } from './definition/search-attributes';
-import { checkSignalPayload, PIPELINE_WORKFLOW, pipelineInputUpdate, pipelineStateQuery, type PipelineInputAccepted, type PipelineWorkflow } from './definition/pipeline-messages';
+import { checkSignalPayload, PIPELINE_WORKFLOW, pipelineInputUpdate, pipelineSignal, pipelineStateQuery, type PipelineInputAccepted, type PipelineWorkflow } from './definition/pipeline-messages';
 import { SEARCH_ATTRIBUTES, type JsonObject, type PipelineDefinition, type PipelineInput, type PipelineState, type PipelineStatus, type UsageTotals } from './definition/types';
 
 /** What the service needs of the definition store (pipelines/definition-store.ts). */
@@ -41,8 +41,10 @@ export interface PipelineServiceDeps {
 }
 
 /** What answering a wait returns: the instance and what its run took. */
-export interface SignalAccepted extends PipelineInputAccepted {
+export interface SignalAccepted extends Omit<PipelineInputAccepted, 'accepted'> {
   id: string;
+  /** true: the run took it (the update's validator passed); 'queued': sent as a signal to a run of an earlier build. */
+  accepted: true | 'queued';
 }
 
 /** Where Temporal says a run is: our status, whether it closed, and Temporal's own status name. */
@@ -188,6 +190,11 @@ export class PipelineService {
     } catch (err) {
       const refused = inputRefusalError(err, id);
       if (refused) throw refused;
+      if (isUnknownUpdate(err)) {
+        // A run started by a worker build before the update existed: it takes its input as the older signal.
+        await handle.signal(pipelineSignal, checked.payload);
+        return { id, accepted: 'queued', waitingFor: checked.payload.signal ?? '', signal: checked.payload };
+      }
       if (isNotFound(err)) throw PipelineErrors.finished(id, 'finished', 'signal');
       if (isDeadlineExceeded(err)) throw PipelineErrors.noWorker(id, this.deps.taskQueue);
       throw err;

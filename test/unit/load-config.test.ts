@@ -17,7 +17,7 @@ describe('loadConfig from the environment', () => {
     expect(c.demoMode).toBe(true);
     expect(c.providers.map((p) => p.name)).toEqual(['demo']);
     expect(c.server).toMatchObject({ host: '127.0.0.1', port: 4000, hostExplicit: false, apiTokens: [] });
-    expect(c.temporal).toMatchObject({ address: undefined, namespace: 'default', uiPort: 8233, devPort: 7233, taskQueue: 'circuit-breaker-v1' });
+    expect(c.temporal).toMatchObject({ address: undefined, namespace: 'default', uiPort: 8233, devPort: 7233, taskQueue: 'circuit-breaker-v2' });
     expect(c.dataDir).toBe(path.resolve('./data'));
   });
 
