@@ -2,7 +2,8 @@
  * The event feeds of pipeline instances, transport-free (SSE today, graphql-sse later). A feed is the
  * instance's event log read from a position: the kept events after `afterSeq` (Last-Event-ID), then live ones,
  * in seq order, each seq once — the log numbers every event (the one sequence authority), so there is nothing
- * to merge and no gap to fill. The feed ends after a terminal event: COMPLETION, FAILED or CANCELLED.
+ * to merge; a live delivery that went missing (a seq gap, or a close the feed has not seen the end of) is read
+ * back from the log. The feed ends after a terminal event: COMPLETION, FAILED or CANCELLED.
  *
  * No feed asks Temporal anything itself: the instance's watch (instance-watch.ts, one per instance per
  * process, shared by all its feeds) checks at start (an unknown id with an empty log → 404) and every
@@ -71,20 +72,35 @@ export class InstanceFeeds {
 
     async function* feed(): AsyncGenerator<FeedItem> {
       let last = afterSeq;
+      /** Yields `batch` in seq order from `last` on; the end status when a terminal event was among them. */
+      async function* deliver(batch: readonly PipelineEvent[]): AsyncGenerator<FeedItem, PipelineStatus | undefined> {
+        for (const e of batch) {
+          if (e.seq <= last) continue;
+          last = e.seq;
+          yield { kind: 'event', event: e };
+          const status = statusOfTerminal(e);
+          if (status) return status;
+        }
+        return undefined;
+      }
       try {
         for (;;) {
           const item = await inbox.next(signal);
           if (!item) return; // the client went away
           if (item.kind === 'closed') {
-            // The run closed: end now unless its terminal event is still to come through the log.
-            if (last >= item.notice.terminalSeq) return yield { kind: 'end', status: item.notice.status };
-            continue;
+            // The run closed. Whatever of it this feed has not seen (a live delivery can be lost, e.g. while Redis
+            // pub/sub reconnects) is in the log: read it, then end — never wait for a delivery that may not come.
+            if (last < item.notice.terminalSeq) {
+              const status = yield* deliver(await events.read(instanceId, last));
+              if (status) return yield { kind: 'end', status };
+            }
+            return yield { kind: 'end', status: item.notice.status };
           }
           const e = item.event;
           if (e.seq <= last) continue;
-          last = e.seq;
-          yield { kind: 'event', event: e };
-          const status = statusOfTerminal(e);
+          // A gap means live deliveries were lost: the log has them (it numbers without gaps).
+          const batch = e.seq === last + 1 ? [e] : await events.read(instanceId, last);
+          const status = yield* deliver(batch.length > 0 ? batch : [e]);
           if (status) return yield { kind: 'end', status };
         }
       } finally {

@@ -11,6 +11,7 @@ import { loadConfig } from '../../config/load-config';
 import { GatewayRuntime } from '../../gateway/routing/gateway-runtime';
 import { type Database, openDatabase } from '../../pipelines/db';
 import { type EventLog, InProcessEventLog } from '../../pipelines/event-log';
+import { InstanceFeeds } from '../../pipelines/instance-events';
 import { RedisEventLog } from '../../pipelines/redis-event-log';
 import { SqlUsageLedger } from '../../pipelines/sql-usage-ledger';
 import { MemoryUsageLedger, type UsageEntry, type UsageLedger } from '../../pipelines/usage-ledger';
@@ -91,6 +92,40 @@ if (redisUrl) {
     } finally {
       await writer.close();
       await reader.close();
+    }
+  });
+  test('Redis: live deliveries lost while the subscriber reconnects are read back from the log; the feed still ends', async () => {
+    const log = new RedisEventLog(redisUrl, { prefix: `cb-test-${randomBytes(3).toString('hex')}` });
+    let closed = false;
+    const feeds = new InstanceFeeds({
+      events: log,
+      status: async () => (closed ? { status: 'completed', closed: true, temporalStatus: 'COMPLETED' } : { status: 'running', closed: false, temporalStatus: 'RUNNING' }),
+      livenessMs: 300,
+    });
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(redisUrl);
+    try {
+      const i = id();
+      await log.append(i, { type: 'WORKFLOW_STARTED', workflowId: 'd', version: 1, place: 'start' });
+      const abort = new AbortController();
+      const it = (await feeds.open(i, 0, abort.signal))[Symbol.asyncIterator]();
+      expect((await it.next()).value).toMatchObject({ kind: 'event', event: { seq: 1 } });
+      // Drop every pub/sub connection, then publish at once: ioredis resubscribes later, these messages are gone.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await log.append(i, { type: 'AGENT_THINKING', agentId: 'a', step: 's' });
+      await log.append(i, { type: 'COMPLETION', result: {}, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 } });
+      closed = true;
+      const rest: unknown[] = [];
+      for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value);
+      expect(rest).toEqual([
+        { kind: 'event', event: expect.objectContaining({ seq: 2, type: 'AGENT_THINKING' }) },
+        { kind: 'event', event: expect.objectContaining({ seq: 3, type: 'COMPLETION' }) },
+        { kind: 'end', status: 'completed' },
+      ]);
+    } finally {
+      feeds.close();
+      await admin.quit();
+      await log.close();
     }
   });
 } else {
