@@ -43,8 +43,15 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const pipelines = opts.pipelines ?? (await openPipelineApi({ config, temporal, logger }));
   const app = createApp({ config, runtime, temporal, logger, redact, checkToken, draining: () => draining, pipelines });
   const chat = new ChatCompletionsRoute({ router: runtime.router, logger, redact, sseKeepAliveMs: config.server.sseKeepAliveMs });
-  const listener = createRequestListener({ app, chat, checkToken, bodyLimitBytes: parseByteSize(config.server.bodyLimit), logger, redact, limiter });
+  const bodyLimit = parseByteSize(config.server.bodyLimit);
+  const listener = createRequestListener({ app, chat, checkToken, bodyLimitBytes: bodyLimit, logger, redact, limiter });
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, listener);
+  // `Expect: 100-continue` (curl and others, for large bodies): never invite a body we would refuse — the 413
+  // then goes out before a byte of it is sent.
+  server.on('checkContinue', (req, res) => {
+    if (!(Number(req.headers['content-length'] ?? 0) > bodyLimit)) res.writeContinue();
+    listener(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => {
       void owned?.close();

@@ -96,6 +96,23 @@ describe('bad input → clear 4xx in OpenAI shape', () => {
     expect(r.answer).toContain('"code":"request_too_large"');
     expect(r.answer.toLowerCase()).toContain('connection: close');
   });
+  test.each(['/v1/chat/completions', '/v1/embeddings'])('Expect: 100-continue with a body over the limit: 413 at once, no invitation to send it (%s)', async (route) => {
+    const { port } = new URL(gw.api.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text));
+      // Headers only: a client that asked to be invited never sends the body unless it gets 100 Continue.
+      socket.write(`POST ${route} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-type: application/json\r\ncontent-length: ${20 * 1024 * 1024}\r\nexpect: 100-continue\r\n\r\n`);
+      socket.setTimeout(5_000, () => socket.end());
+      socket.once('data', () => socket.end());
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).not.toContain('100 Continue');
+    expect(answer).toContain('"code":"request_too_large"');
+  });
   test('unknown route → 404', async () => {
     const r = await rawRequest(url('/v1/nope'), { headers: auth, body: '{}' });
     expect(r.status).toBe(404);
