@@ -37,6 +37,8 @@ export const fileProviderSchema = z.strictObject({
   key_weights: z.array(z.number().positive()).optional(),
   /** kind custom: the endpoint speaks OpenRouter's dialect and receives `top_k`, `usage`, `plugins`, `reasoning` … */
   openrouter_compatible: z.boolean().optional(),
+  /** kind custom: more top-level request fields this endpoint takes (vLLM's `guided_json`, `chat_template_kwargs` …). */
+  extra_fields: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a request field name')).optional(),
 });
 export type FileProvider = z.infer<typeof fileProviderSchema>;
 

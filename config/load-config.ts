@@ -46,6 +46,8 @@ const envSchema = z.looseObject({
   AZURE_OPENAI_ENDPOINT: optionalUrl,
   AZURE_OPENAI_API_VERSION: z.string().optional(),
   CUSTOM_LLM_ENDPOINT: optionalUrl,
+  CUSTOM_LLM_OPENROUTER_COMPATIBLE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional()),
+  CUSTOM_LLM_EXTRA_FIELDS: z.string().optional(),
   CB_RATE_LIMIT_RPM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
   CB_RATE_LIMIT_TPM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
   REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional()),
@@ -184,11 +186,30 @@ function envProviders(e: Env, env: NodeJS.ProcessEnv): ProviderSettings[] {
   }
   if (e.CUSTOM_LLM_ENDPOINT) {
     out.push(
-      withModels({ ...base('custom', 'custom'), apiKeys: keys(env, 'CUSTOM_LLM'), baseUrl: trim(e.CUSTOM_LLM_ENDPOINT) ?? '' }, env, 'CUSTOM_LLM'),
+      withModels(
+        {
+          ...base('custom', 'custom'),
+          apiKeys: keys(env, 'CUSTOM_LLM'),
+          baseUrl: trim(e.CUSTOM_LLM_ENDPOINT) ?? '',
+          ...(e.CUSTOM_LLM_OPENROUTER_COMPATIBLE === 'true' || e.CUSTOM_LLM_OPENROUTER_COMPATIBLE === '1' ? { openrouterCompatible: true } : {}),
+          ...(e.CUSTOM_LLM_EXTRA_FIELDS ? { extraFields: checkExtraFields(list(e.CUSTOM_LLM_EXTRA_FIELDS), 'CUSTOM_LLM_EXTRA_FIELDS') } : {}),
+        },
+        env,
+        'CUSTOM_LLM',
+      ),
     );
   }
   return out;
 }
+
+/** The router's own request fields are never forwarded: naming one as an extra field is a configuration error. */
+function checkExtraFields(fields: string[], where: string): string[] {
+  const routing = fields.filter((f) => ROUTING_FIELDS.has(f));
+  if (routing.length > 0) throw new ConfigError(`${where}: ${routing.join(', ')} ${routing.length > 1 ? 'are' : 'is'} routing field(s) the gateway consumes, never forwarded`);
+  return fields;
+}
+
+const ROUTING_FIELDS = new Set(['models', 'route', 'provider', 'circuit_breaker']);
 
 /** `AZURE_OPENAI_DEPLOYMENTS=gpt-4o=my-4o-deploy,embed=my-embed` or plain deployment names. */
 function parseDeployments(items: string[]): Record<string, string> {
@@ -222,6 +243,10 @@ function fromFile(f: FileProvider): ProviderSettings {
   if (f.openrouter_compatible !== undefined) {
     if (f.kind !== 'custom') throw new ConfigError(`providers.${f.name}.openrouter_compatible: only for kind custom`);
     p.openrouterCompatible = f.openrouter_compatible;
+  }
+  if (f.extra_fields !== undefined) {
+    if (f.kind !== 'custom') throw new ConfigError(`providers.${f.name}.extra_fields: only for kind custom`);
+    p.extraFields = checkExtraFields(f.extra_fields, `providers.${f.name}.extra_fields`);
   }
   if (f.timeouts) {
     p.timeouts = {

@@ -30,6 +30,8 @@ export interface ProviderSettings {
   keyWeights?: number[];
   /** `custom` only: the endpoint speaks OpenRouter's dialect and receives its extra fields (`top_k`, `usage`, `plugins` …). */
   openrouterCompatible?: boolean;
+  /** `custom` only: further top-level request fields the endpoint takes, forwarded as sent. */
+  extraFields?: string[];
 }
 
 /** Hands out the instance's keys round-robin. (Health-aware key pools build on this.) */

@@ -111,6 +111,17 @@ describe('the config file (CB_CONFIG)', () => {
     expect(loadConfig({}).warnings).toEqual([]);
   });
 
+  test('a custom endpoint may declare OpenRouter compatibility and extra request fields (env and file); routing fields never', () => {
+    const env = loadConfig({ CUSTOM_LLM_ENDPOINT: 'https://openrouter.ai/api/v1', CUSTOM_LLM_API_KEY: 'k', CUSTOM_LLM_OPENROUTER_COMPATIBLE: 'true', CUSTOM_LLM_EXTRA_FIELDS: 'guided_json, top_k' });
+    expect(env.providers.find((p) => p.name === 'custom')).toMatchObject({ openrouterCompatible: true, extraFields: ['guided_json', 'top_k'] });
+    const p = file('extra.yaml', 'providers:\n  - { name: vllm, kind: custom, base_url: "http://127.0.0.1:8000/v1", extra_fields: [guided_json] }\n');
+    expect(loadConfig({ CB_CONFIG: p }).providers.find((x) => x.name === 'vllm')?.extraFields).toEqual(['guided_json']);
+    const bad = file('extra-routing.yaml', 'providers:\n  - { name: vllm, kind: custom, base_url: "http://127.0.0.1:8000/v1", extra_fields: [models] }\n');
+    expect(() => loadConfig({ CB_CONFIG: bad })).toThrow('providers.vllm.extra_fields: models is routing field(s) the gateway consumes');
+    const notCustom = file('extra-openai.yaml', 'providers:\n  - { name: openai, kind: openai, api_key: k, extra_fields: [guided_json] }\n');
+    expect(() => loadConfig({ CB_CONFIG: notCustom })).toThrow('only for kind custom');
+  });
+
   test('a missing file is a clear error', () => {
     expect(() => loadConfig({ CB_CONFIG: path.join(tmp, 'nope.yaml') })).toThrow('CB_CONFIG: cannot read');
   });

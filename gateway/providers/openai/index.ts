@@ -21,7 +21,7 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
       const key = keys.take(apiKey);
       return key === undefined ? { ...settings.headers } : { ...settings.headers, authorization: `Bearer ${key}` };
     },
-    requestFields: openAIRequestFields(settings.kind, settings.openrouterCompatible),
+    requestFields: openAIRequestFields(settings.kind, settings.openrouterCompatible, settings.extraFields),
     timeouts: settings.timeouts,
   };
   const ownedBy = settings.kind === 'openai' ? 'openai' : settings.name;

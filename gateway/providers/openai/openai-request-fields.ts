@@ -31,9 +31,12 @@ const OPENAI = new Set<string>(OPENAI_CHAT_FIELDS);
 const AZURE = new Set<string>([...OPENAI_CHAT_FIELDS, ...AZURE_EXTRA_FIELDS]);
 const OPENROUTER = new Set<string>([...OPENAI_CHAT_FIELDS, ...OPENROUTER_EXTRA_FIELDS]);
 
-/** The fields an endpoint of this kind accepts (`custom` is OpenAI's set unless it declares itself OpenRouter-compatible). */
-export function openAIRequestFields(kind: ProviderKind, openrouterCompatible = false): ReadonlySet<string> {
+/**
+ * The fields an endpoint of this kind accepts: `custom` is OpenAI's set unless it declares itself
+ * OpenRouter-compatible, plus the `extra` fields its configuration names (vLLM's `guided_json` …).
+ */
+export function openAIRequestFields(kind: ProviderKind, openrouterCompatible = false, extra: readonly string[] = []): ReadonlySet<string> {
   if (kind === 'azure') return AZURE;
-  if (kind === 'custom' && openrouterCompatible) return OPENROUTER;
-  return OPENAI;
+  const base = kind === 'custom' && openrouterCompatible ? OPENROUTER : OPENAI;
+  return kind === 'custom' && extra.length > 0 ? new Set([...base, ...extra]) : base;
 }

@@ -35,6 +35,14 @@ describe('convertToOpenAIRequest: a whitelist of top-level fields per kind', () 
     for (const k of OPENROUTER_EXTRA_FIELDS) expect(body).toHaveProperty(k);
   });
 
+  it('custom: the extra fields its configuration names are forwarded too (vLLM guided decoding), nothing else', () => {
+    const vllm = chatRequest({ guided_json: { type: 'object' }, chat_template_kwargs: { enable_thinking: false }, top_k: 20, min_p: 0.1 });
+    const body = convertToOpenAIRequest(vllm, 'm', false, openAIRequestFields('custom', false, ['guided_json', 'chat_template_kwargs', 'top_k']));
+    expect(body).toMatchObject({ guided_json: { type: 'object' }, chat_template_kwargs: { enable_thinking: false }, top_k: 20 });
+    expect(body).not.toHaveProperty('min_p');
+    expect(openAIRequestFields('openai', false, ['guided_json']).has('guided_json')).toBe(false); // only custom endpoints
+  });
+
   it('routing fields (models, route, provider, circuit_breaker) are ours: never forwarded, whatever the kind', () => {
     for (const fields of [openAIRequestFields('openai'), openAIRequestFields('azure'), openAIRequestFields('custom', true)]) {
       const body = convertToOpenAIRequest(request, 'm', true, fields);
