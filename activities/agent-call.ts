@@ -21,7 +21,7 @@ export function agentModel(agent: AgentSpec): string {
 export const MAX_TOOL_ROUNDS = 5;
 
 /** An agent's tool functions as OpenAI `tools`: the function id is the tool name. */
-export function agentTools(fns: readonly FunctionSpec[]): Tool[] {
+export function openAITools(fns: readonly FunctionSpec[]): Tool[] {
   return fns.map((f) => ({
     type: 'function' as const,
     function: { name: f.id, ...(f.description !== undefined ? { description: f.description } : {}), parameters: f.parameters ?? { type: 'object' } },
@@ -48,7 +48,7 @@ export function agentRequest(agent: AgentSpec, messages: readonly AgentMessage[]
   return {
     model: agentModel(agent),
     messages: messages.map((m) => ({ role: m.role, content: m.content })),
-    ...(tools.length > 0 ? { tools: agentTools(tools) } : {}),
+    ...(tools.length > 0 ? { tools: openAITools(tools) } : {}),
     stream: true,
     stream_options: { include_usage: true },
     ...(agent.temperature !== undefined ? { temperature: agent.temperature } : {}),

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
-import { GatewayError } from '../gateway/core/errors';
+import { GatewayError, GatewayErrors } from '../gateway/core/errors';
+import { parseJsonText } from '../gateway/core/json-text';
 
 /**
  * The one request-body reader, used by the chat hot path and (as middleware) by every Express route: bounded
@@ -58,21 +59,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-const INVALID_JSON = 'We could not parse the JSON body of your request. The body must be valid JSON (check quoting and trailing commas).';
-
 /** Reads and parses a JSON body; an empty body is `undefined` when `allowEmpty`, else a 400. */
 export async function readJsonBody(req: IncomingMessage, limit: number, opts: { allowEmpty?: boolean } = {}): Promise<unknown> {
   const raw = await readBody(req, limit);
   const text = raw.toString('utf8');
   if (text.trim() === '') {
     if (opts.allowEmpty) return undefined;
-    throw GatewayError.invalidRequest('The request body is empty; send a JSON object with "model" and "messages".', null, 'invalid_body');
+    throw GatewayErrors.invalidRequest('The request body is empty; send a JSON object with "model" and "messages".', null, 'invalid_body');
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw GatewayError.invalidRequest(INVALID_JSON, null, 'invalid_json');
-  }
+  return parseJsonText(text);
 }
 
 /** Express: `req.body` = the parsed JSON body (any content type: some clients omit the header), or undefined. */

@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { HookConfig } from '../config/config-file';
 import { GatewayError } from '../gateway/core/errors';
+import { parseJsonText } from '../gateway/core/json-text';
 import type { JsonObject, JsonValue } from './definition/types';
 import type { InstanceSummary } from './instance-view';
 import { PipelineErrors } from './pipeline-errors';
@@ -84,12 +85,7 @@ function at(root: JsonValue, path: string): JsonValue | undefined {
 }
 
 function parseBody(raw: Buffer): JsonValue {
-  if (raw.length === 0) return {};
-  try {
-    return JSON.parse(raw.toString('utf8')) as JsonValue;
-  } catch {
-    throw GatewayError.invalidRequest('The hook body must be JSON.', null, 'invalid_json');
-  }
+  return raw.length === 0 ? {} : (parseJsonText(raw.toString('utf8')) as JsonValue);
 }
 
 function lowerHeaders(headers: HookRequest['headers']): JsonObject {

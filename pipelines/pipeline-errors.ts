@@ -1,4 +1,4 @@
-import { GatewayError } from '../gateway/core/errors';
+import { GatewayError, GatewayErrors } from '../gateway/core/errors';
 import { INPUT_REFUSAL } from './definition/pipeline-messages';
 
 /** The pipeline service's errors: GatewayErrors, so REST (and later GraphQL) map them one way. */
@@ -28,7 +28,7 @@ export const PipelineErrors = {
     return new GatewayError({ status: 503, type: 'service_unavailable_error', code: 'temporal_unavailable', param: null, message: `No worker answered for workflow instance '${id}' in time; is a worker polling task queue '${taskQueue}'? Temporal may still deliver this input when a worker picks the run up: check GET /v1/workflow-instances/${id} before sending it again.` });
   },
   invalid(message: string, param: string | null): GatewayError {
-    return GatewayError.invalidRequest(message, param, 'invalid_value');
+    return GatewayErrors.invalidRequest(message, param, 'invalid_value');
   },
   hookUnauthorized(name: string): GatewayError {
     return new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_hook_signature', message: `Hook '${name}' needs its secret: send it as 'x-cb-hook-token', or sign the body ('x-cb-signature: sha256=<hex HMAC-SHA256>').` });

@@ -136,7 +136,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       const messages = renderPrompts(agent, data, t.id);
       state.agents[agent.id] = { ...state.agents[agent.id], status: 'running' };
       try {
-        const tools = agentTools(def, agent, t.id);
+        const tools = toolFunctionsOf(def, agent, t.id);
         const r = await agents.callAgent({ instanceId: run.instanceId, step: t.id, agent, messages, ...(tools ? { tools, data } : {}) });
         run.adopt(r);
         run.addUsage(r.usage);
@@ -241,7 +241,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
 const _signature: PipelineWorkflow = pipelineWorkflow;
 
 /** The function specs of an agent's tools (none: undefined, and the activity input stays as it always was). */
-function agentTools(def: PipelineDefinition, agent: AgentSpec, step: string): FunctionSpec[] | undefined {
+function toolFunctionsOf(def: PipelineDefinition, agent: AgentSpec, step: string): FunctionSpec[] | undefined {
   if (!agent.tools || agent.tools.length === 0) return undefined;
   return agent.tools.map((id) => {
     const spec = def.functions.find((f) => f.id === id);

@@ -98,11 +98,6 @@ export class ChunkSerializer {
     }
   }
 
-  /** Whether every started choice got its finish chunk (a stream that ends otherwise was cut short). */
-  get complete(): boolean {
-    return this.finished.size > 0 && [...this.started].every((c) => this.finished.has(c));
-  }
-
   /** The usage chunk (if asked for) and `[DONE]`. */
   end(): string {
     let out = '';

@@ -60,10 +60,6 @@ export class GatewayError extends Error {
     this.headers = init.headers;
   }
 
-  static invalidRequest(message: string, param: string | null = null, code: ErrorCode | null = null): GatewayError {
-    return GatewayErrors.invalidRequest(message, param, code);
-  }
-
   toBody(): { error: { message: string; type: string; param: string | null; code: string | null } } {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }

@@ -1,5 +1,5 @@
 import type { ZodError } from 'zod';
-import { GatewayError } from './errors';
+import { type GatewayError, GatewayErrors } from './errors';
 
 /**
  * The one formatter of zod errors: paths as OpenAI names params (`messages[0].content`), the first issue as a
@@ -20,7 +20,7 @@ export function invalidRequestFromZod(err: ZodError, what: string): GatewayError
   const more = err.issues.length - 1;
   const tail = more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : '';
   const message = `${param ? `${param}: ` : `Invalid ${what}: `}${issue?.message ?? 'invalid value'}${tail}`;
-  return GatewayError.invalidRequest(message, param, 'invalid_value');
+  return GatewayErrors.invalidRequest(message, param, 'invalid_value');
 }
 
 /** Every issue on its own line, config-style paths (`providers.0.base_url`, as README documents them). */

@@ -1,9 +1,15 @@
-import type { ServerResponse } from 'node:http';
 import type { Usage } from '../core/chat-result';
 import { GatewayError } from '../core/errors';
 import { estimateTokens, isChatRequestLike } from './estimate-tokens';
 import type { Admission, RateLimiter } from './rate-limiter';
 import { formatResetDuration } from './ratelimit-headers';
+
+/** Where the answer goes, as far as the gate needs it (node:http's ServerResponse is one; any transport can be). */
+export interface LimitedAnswer {
+  setHeader(name: string, value: string): unknown;
+  /** The status the handled call answered with (a failed call used no tokens). */
+  readonly statusCode: number;
+}
 
 /**
  * Per-caller and global rate limits around the chat route: admit (estimated tokens) → 429 or call the route
@@ -15,7 +21,7 @@ export async function serveWithLimits(
   handle: (body: unknown) => Promise<Usage | undefined>,
   caller: string,
   body: unknown,
-  res: ServerResponse,
+  res: LimitedAnswer,
   fail: (err: unknown) => void,
 ): Promise<void> {
   if (!isChatRequestLike(body)) {

@@ -1,6 +1,6 @@
 import type { ChatModel } from '../core/chat-model';
 import type { ChatRequest } from '../core/chat-request';
-import { GatewayError } from '../core/errors';
+import { GatewayError, GatewayErrors } from '../core/errors';
 import type { Provider } from '../providers/provider';
 import type { PriceTable } from '../usage/price-table';
 import { capabilitiesOf, requiredCapabilities, satisfies } from './capabilities';
@@ -104,7 +104,7 @@ export async function planRoute(input: RouteRequest, deps: PlannerDeps): Promise
   for (const [param, names] of [['models', ext.models], ['circuit_breaker.fallback_models', ext.circuit_breaker?.fallback_models]] as const) {
     for (const [i, name] of (names ?? []).entries()) {
       const c = await resolveOne(name, registry).catch(() => {
-        throw GatewayError.invalidRequest(`${param}[${i}]: the model '${name}' does not exist or is not served here`, `${param}[${i}]`, 'model_not_found');
+        throw GatewayErrors.invalidRequest(`${param}[${i}]: the model '${name}' does not exist or is not served here`, `${param}[${i}]`, 'model_not_found');
       });
       if (!list.some((x) => x.ref === c.ref)) list.push({ ...c, appended: true, weight: 1 });
     }

@@ -21,10 +21,10 @@ export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const DEFINITION_ID_PATTERN = /^[a-z][a-z0-9]*([_-][a-z0-9]+)*$/;
 /** `30s`, `15m`, `24h`, `7d`, `500ms` — or a number of milliseconds. */
 
-export const STRATEGIES = ['best_available', 'cheapest', 'fastest', 'balanced'] as const;
+export const AGENT_STRATEGIES = ['best_available', 'cheapest', 'fastest', 'balanced'] as const;
 
 /** An agent's `strategy` → the router's virtual model (the one table: the compiler stamps it into the agent's model). */
-export const STRATEGY_MODELS: Readonly<Record<(typeof STRATEGIES)[number], string>> = {
+export const STRATEGY_MODELS: Readonly<Record<(typeof AGENT_STRATEGIES)[number], string>> = {
   best_available: 'auto',
   cheapest: 'cb:cost-optimal',
   fastest: 'cb:fastest',
@@ -79,7 +79,7 @@ const agentSchema = z
     role: z.string().min(1),
     provider: z.string().regex(/^[\w.-]+$/, 'a provider name such as openai').optional().describe('with model: provider openai + model gpt-4o → openai/gpt-4o'),
     model: z.string().min(1).optional().describe('a model name, a provider-qualified model (anthropic/claude-3-5-sonnet-latest) or a virtual model (auto)'),
-    strategy: z.enum(STRATEGIES).optional().describe('instead of a model: best_available → auto, cheapest → cb:cost-optimal, fastest → cb:fastest, balanced → cb:balanced'),
+    strategy: z.enum(AGENT_STRATEGIES).optional().describe('instead of a model: best_available → auto, cheapest → cb:cost-optimal, fastest → cb:fastest, balanced → cb:balanced'),
     prompts: z.strictObject({
       system: z.string().optional(),
       user_template: z.string().min(1).describe('{name}, {input.name}, {outputs.step.field}; {name?} is optional (empty when missing)'),

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { GatewayError } from '../../../gateway/core/errors';
+import { GatewayErrors } from '../../../gateway/core/errors';
 
 /** The public origin of this request (`http://host:port`), so links in answers are absolute. */
 export function baseUrlOf(req: Request): string {
@@ -10,7 +10,7 @@ export function baseUrlOf(req: Request): string {
 export function intParam(value: unknown, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw GatewayError.invalidRequest(`'${name}' must be a non-negative integer.`, name, 'invalid_value');
+  if (!Number.isSafeInteger(n)) throw GatewayErrors.invalidRequest(`'${name}' must be a non-negative integer.`, name, 'invalid_value');
   return n;
 }
 

@@ -1,4 +1,4 @@
-import { agentRequest, agentTools, toolInput } from '../../../activities/agent-call';
+import { agentRequest, openAITools, toolInput } from '../../../activities/agent-call';
 import type { AgentSpec, FunctionSpec } from '../../../pipelines/definition/types';
 
 const agent: AgentSpec = { id: 'a', role: 'a', model: 'openai/gpt-4o-mini', prompts: { user_template: 'x' }, tools: ['lookup', 'plain'] };
@@ -8,7 +8,7 @@ const fns: FunctionSpec[] = [
 ];
 
 test('tools: the function id is the name; parameters default to {type: object}; none → no tools field', () => {
-  expect(agentTools(fns)).toEqual([
+  expect(openAITools(fns)).toEqual([
     { type: 'function', function: { name: 'lookup', description: 'Looks up', parameters: { type: 'object', properties: { q: { type: 'string' } } } } },
     { type: 'function', function: { name: 'plain', parameters: { type: 'object' } } },
   ]);
