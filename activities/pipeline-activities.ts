@@ -92,7 +92,6 @@ function totals(usage: Usage | undefined, costUsd: number): UsageTotals {
   return { promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0, totalTokens: usage?.totalTokens ?? 0, costUsd };
 }
 
-
 /** What one upstream call of an agent turn answered. */
 interface ModelRound {
   text: string;
@@ -108,7 +107,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
   const now = deps.now ?? Date.now;
 
   /**
-   * The ledger write: one attempt, idempotent (keyed by run, activity and round; a replayed write is an upsert).
+   * The ledger write: one attempt, insert-once (keyed by run, activity and round: a write that is repeated is a no-op).
    * If the ledger is down the step still succeeds and its usage stays in the workflow state: failing the step
    * would call — and pay — the provider again, and a private retry loop would hide behind Temporal's.
    */
