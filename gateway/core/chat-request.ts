@@ -89,8 +89,20 @@ export const responseFormatSchema = z.discriminatedUnion('type', [
 ]);
 export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 
+/** Whether `s` has a C0 control character or DEL (never valid in a name that is echoed in a header). */
+export function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Longest model name a client may send (provider-qualified ids, Azure deployments and aliases stay far below). */
+export const MAX_MODEL_NAME_CHARS = 256;
+
 export const chatRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: z.string().min(1).max(MAX_MODEL_NAME_CHARS).refine((m) => !hasControlCharacter(m), 'must not contain control characters'),
   messages: z.array(chatMessageSchema).min(1),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),

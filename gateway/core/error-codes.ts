@@ -9,6 +9,7 @@
 export const ErrorCode = {
   // The request itself (400/404/413/415).
   InvalidJson: 'invalid_json',
+  JsonTooDeep: 'json_too_deep',
   InvalidBody: 'invalid_body',
   InvalidValue: 'invalid_value',
   RequestTooLarge: 'request_too_large',

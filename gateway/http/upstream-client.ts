@@ -112,6 +112,9 @@ export function networkError(provider: string, err: unknown, signal?: AbortSigna
   if (err instanceof GatewayError) return err;
   if (signal?.aborted) return GatewayErrors.aborted(provider, err);
   const code = (err as { code?: string } | null)?.code;
+  // undici refused to send what we built (a header value with control characters, …): nothing reached the
+  // upstream, and the request is what is wrong — the caller's 400, never the target's health.
+  if (code === 'UND_ERR_INVALID_ARG') return GatewayErrors.invalidRequest(`${provider}: the request could not be sent as it is (${(err as Error).message})`, null, 'invalid_value');
   const reason = code ?? (err as Error)?.name ?? 'error';
   const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
   return timeout

@@ -198,7 +198,13 @@ export class Router {
             if (limiter && estimate !== undefined && r.usage) void limiter.settleKey(c.provider.settings.name, key.index, estimate, r.usage.totalTokens);
             return { value: r.value, candidate: c, plan, attempts, fallback: c.ref !== candidates[0]?.ref };
           } catch (err) {
-            const e = err instanceof GatewayError ? err : new GatewayError({ status: 502, message: `${c.provider.settings.name}: ${(err as Error)?.message ?? 'call failed'}`, provider: c.provider.settings.name, cause: err });
+            if (!(err instanceof GatewayError)) {
+              // Not an upstream's answer: every upstream outcome (status, reset, timeout) arrives as a GatewayError.
+              // Whatever else failed was ours or the request's, never the target's health.
+              this.deps.circuits.release(c.ref);
+              throw err;
+            }
+            const e = err;
             attempts.push({ ref: c.ref, provider: c.provider.settings.name, keyIndex: key.index, status: e.status, error: e.message, ms: this.clock.now() - started });
             const outcome = opts.signal.aborted ? 'aborted' : classify(e, cfg.retry.on_status_codes);
             if (outcome !== 'key-rate') allRateLimited = false;
@@ -265,8 +271,9 @@ export class Router {
         circuits.recordSuccess(ref, { latencyMs: clock.now() - started, ttftMs });
       } catch (err) {
         verdict = true;
-        if (attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)) circuits.release(ref);
-        else circuits.recordFailure(ref, { status: err instanceof GatewayError ? err.status : 502, message: (err as Error)?.message ?? 'stream failed' });
+        // Only an upstream's failure counts against it; the consumer going away, or a failure of ours, does not.
+        if ((attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)) || !(err instanceof GatewayError)) circuits.release(ref);
+        else circuits.recordFailure(ref, { status: err.status, message: err.message });
         throw err;
       } finally {
         if (!verdict) {

@@ -36,6 +36,13 @@ const errorOf = (r: { json: () => unknown }): ErrorBody['error'] => {
 };
 
 describe('bad input → clear 4xx in OpenAI shape', () => {
+  test.each([['a control character', 'gpt-4o\u0001'], ['a newline', 'openai/gpt-4o\nx-evil: 1'], ['300 characters', `openai/${'m'.repeat(300)}`]])('a model name with %s → 400 naming model, before any upstream call', async (_what, model) => {
+    const before = fake.requests.length;
+    const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }) });
+    expect(r.status).toBe(400);
+    expect(errorOf(r).param).toBe('model');
+    expect(fake.requests.length).toBe(before);
+  });
   test('malformed JSON', async () => {
     const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: '{"model": "gpt-4o", "messages": [' });
     expect(r.status).toBe(400);

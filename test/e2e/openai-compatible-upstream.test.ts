@@ -91,6 +91,28 @@ describe('an upstream that closes its stream without finish_reason or [DONE]', (
   });
 });
 
+describe('a caller cannot hurt another', () => {
+  test('deeply nested JSON is refused at the edge (400) and never counts against a provider: other callers keep their service', async () => {
+    const targets = async (): Promise<Array<{ target: string; circuit: string; totalFailures: number }>> => {
+      const r = await rawRequest(`${gw.api.url}/v1/providers`, { method: 'GET' });
+      return (r.json() as { data: Array<{ targets: Array<{ target: string; circuit: string; totalFailures: number }> }> }).data.flatMap((p) => p.targets);
+    };
+    const health = await targets();
+    let deep = '0';
+    for (let i = 0; i < 5_000; i++) deep = `[${deep}]`;
+    const before = openai.requests.length;
+    for (let i = 0; i < 6; i++) {
+      const r = await rawRequest(`${gw.api.url}/v1/chat/completions`, { body: `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"extra":${deep}}` });
+      expect(r.status).toBe(400);
+      expect((r.json() as { error: { code: string } }).error.code).toBe('json_too_deep');
+    }
+    expect(openai.requests.length).toBe(before);
+    expect(await targets()).toEqual(health); // no failure counted, no circuit opened
+    const ok = await chat({ model: 'gpt-4o' });
+    expect(ok.status).toBe(200);
+  });
+});
+
 describe('request fields: each kind receives only what its API accepts', () => {
   const extras = { usage: { include: true }, plugins: [{ id: 'web' }], top_k: 40, repetition_penalty: 1.1, min_p: 0.05, top_a: 0.1, transforms: ['middle-out'] };
   const routing = { models: ['router/m'], provider: { order: ['openai'] }, circuit_breaker: { strategy: 'failover_chain' } };
