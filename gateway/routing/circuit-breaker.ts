@@ -67,10 +67,14 @@ interface State {
 
 export class CircuitBreaker {
   private readonly states = new Map<string, State>();
+  /** Targets of models in no configured list, least recently used first (a Map keeps insertion order). */
+  private readonly unlisted = new Map<string, true>();
 
   constructor(
     private readonly config: () => CircuitConfig,
     private readonly clock: Clock = systemClock,
+    /** Whether a target's model is in a configured model list (those are always tracked); default: all are. */
+    private readonly isListed: (target: string) => boolean = () => true,
   ) {}
 
   /**
@@ -183,7 +187,20 @@ export class CircuitBreaker {
       s = { circuit: 'closed', buckets: [], consecutiveFailures: 0, probesInFlight: 0, samples: [], nextSample: 0, totalCalls: 0, totalFailures: 0 };
       this.states.set(target, s);
     }
+    if (!this.isListed(target)) this.touchUnlisted(target);
     return s;
+  }
+
+  /** Keeps the unlisted targets an LRU of at most `max_unlisted_targets`: client-chosen names never grow memory without bound. */
+  private touchUnlisted(target: string): void {
+    this.unlisted.delete(target);
+    this.unlisted.set(target, true);
+    const max = this.config().max_unlisted_targets;
+    for (const oldest of this.unlisted.keys()) {
+      if (this.unlisted.size <= max) break;
+      this.unlisted.delete(oldest);
+      this.states.delete(oldest);
+    }
   }
 
   /** Time-driven transition: open → half-open once the cooldown has passed. */

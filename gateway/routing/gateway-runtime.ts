@@ -38,7 +38,7 @@ export class GatewayRuntime {
     const clock = opts.clock ?? systemClock;
     configureUpstream({ connectMs: routing().timeouts.connect_ms });
     this.registry = opts.registry ?? ModelRegistry.fromSettings([...providers]);
-    this.circuits = new CircuitBreaker(() => this.routing().circuit_breaker, clock);
+    this.circuits = new CircuitBreaker(() => this.routing().circuit_breaker, clock, (target) => this.registry.isListed(target));
     this.keyPools = new Map(providers.map((p) => [p.name, new KeyPool(p.name, p.apiKeys, p.keyWeights, clock)]));
     const prices = (): PriceTable => this.prices;
     this.router = new Router({

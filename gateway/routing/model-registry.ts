@@ -77,6 +77,15 @@ export class ModelRegistry {
     throw this.notFound(name);
   }
 
+  /** Whether `provider/modelId` names a model in that provider's configured chat or embedding list. */
+  isListed(target: string): boolean {
+    const slash = target.indexOf('/');
+    const p = slash > 0 ? this.byName.get(target.slice(0, slash)) : undefined;
+    if (!p) return false;
+    const id = target.slice(slash + 1);
+    return p.settings.models.includes(id) || p.settings.embeddingModels.includes(id) || Object.values(p.settings.deployments).includes(id);
+  }
+
   /** Everything the configured providers serve (Ollama asked live). Also refreshes discovered names. */
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
     const lists = await Promise.all(this.providers.map((p) => p.listModels(signal)));

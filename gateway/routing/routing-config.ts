@@ -78,8 +78,13 @@ export const routingConfigSchema = z.strictObject({
       cooldown_ms: int.positive().default(10_000),
       /** Trial calls allowed while half-open. */
       half_open_probes: int.positive().default(1),
+      /**
+       * Targets whose model is in no configured list (a client may name any `openai/<id>`) are tracked in an LRU of
+       * at most this many; configured models are always tracked.
+       */
+      max_unlisted_targets: int.positive().default(100),
     })
-    .default({ error_rate_threshold: 0.05, min_calls: 20, window_ms: 60_000, consecutive_failures: 5, cooldown_ms: 10_000, half_open_probes: 1 }),
+    .default({ error_rate_threshold: 0.05, min_calls: 20, window_ms: 60_000, consecutive_failures: 5, cooldown_ms: 10_000, half_open_probes: 1, max_unlisted_targets: 100 }),
   retry: z
     .strictObject({
       /** Upstream calls per request, all candidates and keys together. */

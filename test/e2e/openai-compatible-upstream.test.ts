@@ -92,6 +92,17 @@ describe('an upstream that closes its stream without finish_reason or [DONE]', (
 });
 
 describe('a caller cannot hurt another', () => {
+  test('invented model names leave /v1/providers (and the circuit breaker) bounded: an LRU of 100 unlisted targets', async () => {
+    for (let i = 0; i < 150; i++) {
+      const r = await chat({ model: `openai/invented-${i}-${'x'.repeat(200)}` });
+      expect(r.status).toBe(200);
+    }
+    const r = await rawRequest(`${gw.api.url}/v1/providers`, { method: 'GET' });
+    const targets = (r.json() as { data: Array<{ targets: Array<{ target: string }> }> }).data.flatMap((p) => p.targets.map((t) => t.target));
+    expect(targets.filter((t) => t.startsWith('openai/invented-'))).toHaveLength(100);
+    expect(targets).toContain(`openai/invented-149-${'x'.repeat(200)}`);
+    expect(targets).not.toContain(`openai/invented-0-${'x'.repeat(200)}`);
+  });
   test('deeply nested JSON is refused at the edge (400) and never counts against a provider: other callers keep their service', async () => {
     const targets = async (): Promise<Array<{ target: string; circuit: string; totalFailures: number }>> => {
       const r = await rawRequest(`${gw.api.url}/v1/providers`, { method: 'GET' });

@@ -196,3 +196,16 @@ test('percentile: nearest rank', () => {
   expect(percentile([5], 0.95)).toBe(5);
   expect(percentile([3, 1, 2, 4], 0.5)).toBe(2);
 });
+
+test('targets of models in no configured list live in an LRU of max_unlisted_targets; configured ones always stay', () => {
+  const cfg: CircuitConfig = { ...DEFAULT_ROUTING.circuit_breaker, max_unlisted_targets: 3, consecutive_failures: 2 };
+  const circuits = new CircuitBreaker(() => cfg, new ManualClock(1), (t) => t === T);
+  circuits.recordFailure(T, fail);
+  circuits.recordFailure(T, fail);
+  for (let i = 0; i < 500; i++) circuits.recordSuccess(`openai/invented-${i}`, { latencyMs: 1 });
+  expect(circuits.snapshot().map((h) => h.target)).toEqual([T, 'openai/invented-497', 'openai/invented-498', 'openai/invented-499']);
+  expect(circuits.get(T).circuit).toBe('open'); // the configured target kept its state
+  circuits.recordSuccess('openai/invented-497', { latencyMs: 1 }); // used again: now the most recent
+  circuits.recordSuccess('openai/another', { latencyMs: 1 });
+  expect(circuits.snapshot().map((h) => h.target)).toEqual(['openai/another', T, 'openai/invented-497', 'openai/invented-499']); // sorted by name
+});
