@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
-import { createLogger, createRedactor } from '../config/logger';
+import { createLogger } from '../config/logger';
 import { openProcessRuntime, type ProcessRuntime } from '../runtime/process-runtime';
 import { createApp } from './app';
 import { createTokenCheck } from './middleware/auth';
@@ -34,11 +34,11 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const { config, temporal } = opts;
   const logger = opts.logger ?? createLogger(config.logLevel);
   let draining = false;
-  const redact = createRedactor([...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens]);
   const checkToken = createTokenCheck(config.server.apiTokens);
   const processRuntime = opts.runtime ?? openProcessRuntime(config, logger);
   const owned = opts.runtime ? undefined : processRuntime; // closed with the server only when opened here
   const runtime = processRuntime.gateway;
+  const redact = processRuntime.redact;
   const limiter = processRuntime.limiter;
   const pipelines = opts.pipelines ?? (await openPipelineApi({ config, temporal, logger }));
   const app = createApp({ config, runtime, temporal, logger, redact, checkToken, draining: () => draining, pipelines });

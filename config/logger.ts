@@ -23,17 +23,3 @@ export function createLogger(level: string, name = 'circuit-breaker'): Logger {
     },
   });
 }
-
-/**
- * Replaces every configured secret (provider keys, API tokens) found in a text with `[redacted]`. Applied to
- * every error message that leaves the process or reaches a log, whatever an upstream chose to echo back.
- */
-export function createRedactor(secrets: readonly string[]): (text: string) => string {
-  const list = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
-  if (list.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const s of list) if (out.includes(s)) out = out.split(s).join('[redacted]');
-    return out;
-  };
-}

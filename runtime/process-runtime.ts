@@ -9,12 +9,15 @@ import type { AppConfig } from '../config/app-config';
 import { RoutingSource } from '../config/routing-source';
 import type * as RateLimiterModule from '../gateway/rate-limits/rate-limiter';
 import type { RateLimiter } from '../gateway/rate-limits/rate-limiter';
+import { createRedactor, type Redact } from '../gateway/core/redact';
 import { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 
 export interface ProcessRuntime {
   readonly gateway: GatewayRuntime;
   /** The routing config in force; reloaded when the config file changes. */
   readonly routing: RoutingSource;
+  /** Removes every configured secret from a text (provider keys, API tokens, hook secrets). */
+  readonly redact: Redact;
   /** Per-caller, global and per-key limits; undefined when none is configured. */
   readonly limiter: RateLimiter | undefined;
   /** Stops watching the config file and closes the limiter's Redis connection. Idempotent. */
@@ -31,11 +34,13 @@ export function openProcessRuntime(config: AppConfig, logger: Logger, opts: Open
   const routing = new RoutingSource(config.routing, config.configFile, opts.env ?? process.env, logger);
   if (opts.watch !== false) routing.watch();
   const limiter = openRateLimiter(config, logger);
-  const gateway = new GatewayRuntime(config.providers, routing.get, { keyLimiter: limiter });
+  const redact = createRedactor(configuredSecrets(config, opts.env ?? process.env));
+  const gateway = new GatewayRuntime(config.providers, routing.get, { keyLimiter: limiter, redact });
   let closing: Promise<void> | undefined;
   return {
     gateway,
     routing,
+    redact,
     limiter,
     close() {
       closing ??= (async () => {
@@ -45,6 +50,12 @@ export function openProcessRuntime(config: AppConfig, logger: Logger, opts: Open
       return closing;
     },
   };
+}
+
+/** Every secret the configuration holds: provider keys, API tokens, hook secrets (named by `secret_env`). */
+export function configuredSecrets(config: AppConfig, env: NodeJS.ProcessEnv): string[] {
+  const hookSecrets = Object.values(config.hooks).flatMap((h) => (h.secret_env && env[h.secret_env] ? [env[h.secret_env] as string] : []));
+  return [...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens, ...hookSecrets];
 }
 
 function openRateLimiter(config: AppConfig, logger: Logger): RateLimiter | undefined {

@@ -1,3 +1,4 @@
+import { createRedactor, type Redact } from '../core/redact';
 import { configureUpstream } from '../http/upstream-client';
 import type { ProviderSettings } from '../providers/provider';
 import { PriceTable } from '../usage/price-table';
@@ -33,7 +34,7 @@ export class GatewayRuntime {
   constructor(
     private readonly providers: readonly ProviderSettings[],
     private readonly routing: () => RoutingConfig,
-    opts: { clock?: Clock; keyLimiter?: KeyLimiter; registry?: ModelRegistry; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
+    opts: { clock?: Clock; keyLimiter?: KeyLimiter; registry?: ModelRegistry; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; redact?: Redact } = {},
   ) {
     const clock = opts.clock ?? systemClock;
     configureUpstream({ connectMs: routing().timeouts.connect_ms });
@@ -52,6 +53,7 @@ export class GatewayRuntime {
       rr: new RoundRobinState(),
       clock,
       keyLimiter: opts.keyLimiter,
+      redact: opts.redact ?? createRedactor(providers.flatMap((p) => p.apiKeys)),
       sleep: opts.sleep,
     });
   }

@@ -1,6 +1,7 @@
 import type { CallOptions, ChatStream } from '../core/chat-model';
 import type { ChatResult, StreamPart, Usage } from '../core/chat-result';
 import { GatewayError } from '../core/errors';
+import { type Redact, redactError } from '../core/redact';
 import { backoffDelay, sleep as realSleep } from './backoff';
 import { type Clock, systemClock } from './clock';
 import type { CircuitBreaker } from './circuit-breaker';
@@ -56,6 +57,8 @@ export interface RouterDeps {
   rr: RoundRobinState;
   clock?: Clock;
   keyLimiter?: KeyLimiter;
+  /** Removes configured secrets from upstream text before it is remembered or passed on (default: nothing to remove). */
+  redact?: Redact;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
 }
@@ -204,7 +207,7 @@ export class Router {
               this.deps.circuits.release(c.ref);
               throw err;
             }
-            const e = err;
+            const e = this.deps.redact ? redactError(err, this.deps.redact) : err;
             attempts.push({ ref: c.ref, provider: c.provider.settings.name, keyIndex: key.index, status: e.status, error: e.message, ms: this.clock.now() - started });
             const outcome = opts.signal.aborted ? 'aborted' : classify(e, cfg.retry.on_status_codes);
             if (outcome !== 'key-rate') allRateLimited = false;
@@ -262,6 +265,7 @@ export class Router {
   private committed(upstream: ChatStream, it: AsyncIterator<StreamPart>, first: IteratorResult<StreamPart>, ref: string, started: number, ttftMs: number, attempt: Linked): ChatStream {
     const circuits = this.deps.circuits;
     const clock = this.clock;
+    const redact = this.deps.redact;
     async function* parts(): AsyncGenerator<StreamPart> {
       let verdict = false;
       try {
@@ -272,9 +276,13 @@ export class Router {
       } catch (err) {
         verdict = true;
         // Only an upstream's failure counts against it; the consumer going away, or a failure of ours, does not.
-        if ((attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)) || !(err instanceof GatewayError)) circuits.release(ref);
-        else circuits.recordFailure(ref, { status: err.status, message: err.message });
-        throw err;
+        if ((attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)) || !(err instanceof GatewayError)) {
+          circuits.release(ref);
+          throw err;
+        }
+        const e = redact ? redactError(err, redact) : err;
+        circuits.recordFailure(ref, { status: e.status, message: e.message });
+        throw e;
       } finally {
         if (!verdict) {
           circuits.release(ref); // the consumer stopped early (client went away)

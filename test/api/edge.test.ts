@@ -226,6 +226,16 @@ describe('streams', () => {
   });
 });
 
+test('an echoed key is redacted where upstream text enters: /v1/providers (last failure, key state) never shows it', async () => {
+  fake.enqueue({ error: { status: 500, message: `upstream broke while using ${KEY}` } });
+  const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
+  expect(r.status).toBe(200); // the router's retry answered
+  const providers = await rawRequest(url('/v1/providers'), { method: 'GET', headers: auth });
+  expect(providers.text).not.toContain(KEY);
+  const targets = (providers.json() as { data: Array<{ targets: Array<{ lastFailure?: { message: string } }> }> }).data.flatMap((p) => p.targets);
+  expect(targets.map((t) => t.lastFailure?.message).join(' ')).toContain('[redacted]');
+});
+
 test('provider keys never appear in responses or logs, even when the upstream echoes them', async () => {
   fake.enqueue({ error: { status: 401, message: `Invalid key ${KEY} for org` } });
   const r = await rawRequest(url('/v1/chat/completions'), { headers: auth, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });

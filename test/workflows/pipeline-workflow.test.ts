@@ -269,6 +269,27 @@ test('maxIterations ends a loop that never exits', async () => {
   expect((err.cause as ApplicationFailure).type).toBe('MaxIterationsExceeded');
 });
 
+test('a key an upstream echoes in its error reaches neither the events nor the Temporal history', async () => {
+  fake.enqueue({ error: { status: 400, message: 'Invalid request made with key sk-test (do not share it)' } });
+  const def = definition({
+    agents: [agent('leaky', 'Hello')],
+    states: ['start', 'done'],
+    terminal: ['done'],
+    transitions: [{ id: 'ask', from: ['start'], to: 'done', action: { type: 'agent', agent: 'leaky' } }],
+  });
+  const handle = await start(def);
+  const err = (await handle.result().then(() => undefined, (e: unknown) => e)) as WorkflowFailedError;
+  expect(err.cause?.message).toContain('[redacted]');
+  const events = await h.events.read(handle.workflowId, 0);
+  expect(events.map((e) => e.type)).toContain('FAILED');
+  expect(JSON.stringify(events)).not.toContain('sk-test');
+  const history = await handle.fetchHistory();
+  // Payloads are bytes: read them as text too, so a key inside any payload would show.
+  const text = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  expect(text).toContain('[redacted]');
+  expect(text).not.toContain('sk-test');
+});
+
 test('an unknown model is a non-retryable failure: one attempt, the step named', async () => {
   const def = definition({
     agents: [agent('ghost', 'Hello', { model: 'openai-nope/does-not-exist' })],
