@@ -4,6 +4,8 @@
  * (`topic`, `options.depth`), so the API answers 400 with `param: initialData.<field>`.
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { RegExpEngine, RegExpLike } from 'ajv/dist/types';
+import type * as Re2Module from 're2-wasm';
 import addFormats from 'ajv-formats';
 import type { JsonObject, PipelineDefinition } from './definition/types';
 
@@ -15,7 +17,21 @@ export interface InitialDataError {
 
 export type InitialDataResult = { ok: true; data: JsonObject } | { ok: false; field: string | null; message: string; errors: InitialDataError[] };
 
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+/**
+ * `pattern` / `patternProperties` regexes come from callers: they run on RE2 (linear time, re2-wasm), never on the
+ * backtracking JS engine, so `^(a+)+$` cannot stall the API; a pattern RE2 cannot run (look-around,
+ * back-references) is refused when the definition is registered. Loaded on the first pattern (≈10 MB).
+ */
+const re2Engine: RegExpEngine = Object.assign(
+  (pattern: string, flags: string): RegExpLike => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RE2 } = require('re2-wasm') as typeof Re2Module;
+    return new RE2(pattern, flags.includes('u') ? flags : `${flags}u`);
+  },
+  { code: 'require("re2-wasm").RE2' },
+);
+
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, code: { regExp: re2Engine } });
 addFormats(ajv);
 
 const cache = new Map<string, ValidateFunction>();

@@ -40,4 +40,14 @@ describe('initialData validation', () => {
     expect(initialDataSchemaErrors(schema)).toEqual([]);
     expect(initialDataSchemaErrors({ type: 'object', properties: { a: { type: 'strang' } } })[0]).toMatch(/schema is invalid/);
   });
+
+  test('schema patterns run on a linear-time engine: a catastrophic pattern answers on a long input; look-arounds are refused', () => {
+    // On a backtracking engine `^(a+)+$` against 5,000 a's and a '!' would not finish in this test's lifetime.
+    const redos = { type: 'object', properties: { x: { type: 'string', pattern: '^(a+)+$' } } };
+    expect(validateInitialData(redos, { x: `${'a'.repeat(5_000)}!` })).toMatchObject({ ok: false, field: 'x' });
+    expect(validateInitialData(redos, { x: 'aaa' })).toMatchObject({ ok: true });
+    const keyed = { type: 'object', patternProperties: { '^(x+)+$': { type: 'number' } } };
+    expect(validateInitialData(keyed, { [`${'x'.repeat(5_000)}y`]: 'not checked: the key does not match' })).toMatchObject({ ok: true });
+    expect(initialDataSchemaErrors({ type: 'object', properties: { x: { type: 'string', pattern: '(?=a)b' } } })[0]).toMatch(/invalid perl operator/);
+  });
 });
