@@ -9,7 +9,8 @@ import { checkDefinition } from './definition/compile-definition';
 import type { DefinitionIssue } from './definition/definition-schema';
 import type { JsonObject, PipelineDefinition } from './definition/types';
 import { isUniqueViolation, openDatabase, type Database, type DatabaseOptions } from './db';
-import { InvalidDefinitionError, parseDefinitionText } from './definition-text';
+import { checkDefinitionSize, InvalidDefinitionError, parseDefinitionText } from './definition-text';
+import { parseDefinitionTextOffThread } from './definition-text-parser';
 import { initialDataSchemaErrors, validateInitialData } from './validate-initial-data';
 
 export { InvalidDefinitionError } from './definition-text';
@@ -107,6 +108,7 @@ export class DefinitionStore {
 
   /** Validates and compiles a source; the compiled definition (with the version it would get: its own or 1). */
   static check(input: unknown): { definition: PipelineDefinition; source: JsonObject; declaredVersion?: number } {
+    checkDefinitionSize(input);
     const data = typeof input === 'string' ? parseDefinitionText(input) : input;
     const r = checkDefinition(data);
     if (!r.ok) throw new InvalidDefinitionError(r.issues);
@@ -128,7 +130,9 @@ export class DefinitionStore {
   }
 
   async saveDetailed(input: unknown, opts: { builtin?: boolean } = {}): Promise<SaveResult> {
-    const { definition, source, declaredVersion } = DefinitionStore.check(input);
+    // Text a caller sent is parsed off the event loop (bounded in time); an object is checked for size like text.
+    const data = typeof input === 'string' ? await parseDefinitionTextOffThread(input) : input;
+    const { definition, source, declaredVersion } = DefinitionStore.check(data);
     const hash = createHash('sha256').update(canonical(source)).digest('hex');
     for (let attempt = 0; ; attempt += 1) {
       const latest = await this.getStored(definition.id);

@@ -6,7 +6,8 @@ import { parse } from 'yaml';
 import { GatewayError } from '../gateway/core/errors';
 import type { DefinitionIssue } from './definition/definition-schema';
 
-export const MAX_DEFINITION_BYTES = 1024 * 1024;
+/** A definition travels in the input (and history) of every run it starts: 256 KiB, far below Temporal's 2 MB payload limit. */
+export const MAX_DEFINITION_BYTES = 256 * 1024;
 
 export class InvalidDefinitionError extends GatewayError {
   constructor(readonly issues: DefinitionIssue[]) {
@@ -23,13 +24,24 @@ export class InvalidDefinitionError extends GatewayError {
 
 /** Parses YAML or JSON text; a syntax error becomes an InvalidDefinitionError naming the line. */
 export function parseDefinitionText(text: string, origin = 'definition'): unknown {
-  if (Buffer.byteLength(text, 'utf8') > MAX_DEFINITION_BYTES) throw new InvalidDefinitionError([{ path: '', message: `${origin} is larger than ${MAX_DEFINITION_BYTES} bytes` }]);
+  checkDefinitionSize(text, origin);
   try {
     return parse(text, { maxAliasCount: 100, uniqueKeys: true, prettyErrors: true });
   } catch (err) {
     const e = err as Error & { linePos?: Array<{ line: number; col: number }> };
-    const at = e.linePos?.[0];
-    const where = at ? ` (line ${at.line}, column ${at.col})` : '';
-    throw new InvalidDefinitionError([{ path: '', message: `${origin} is not valid YAML/JSON${where}: ${e.message.split('\n')[0] ?? ''}` }]);
+    throw new InvalidDefinitionError([yamlSyntaxIssue(origin, e.message, e.linePos)]);
   }
+}
+
+/** A YAML/JSON syntax error as the issue the API answers with, naming the line. */
+export function yamlSyntaxIssue(origin: string, message: string, linePos?: ReadonlyArray<{ line: number; col: number }>): DefinitionIssue {
+  const at = linePos?.[0];
+  const where = at ? ` (line ${at.line}, column ${at.col})` : '';
+  return { path: '', message: `${origin} is not valid YAML/JSON${where}: ${message.split('\n')[0] ?? ''}` };
+}
+
+/** The size limit, for a definition sent as a JSON object as for one sent as text (it travels in every run's input). */
+export function checkDefinitionSize(input: unknown, origin = 'definition'): void {
+  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8');
+  if (size > MAX_DEFINITION_BYTES) throw new InvalidDefinitionError([{ path: '', message: `${origin} is larger than ${MAX_DEFINITION_BYTES} bytes` }]);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../../../pipelines/db';
 import { DefinitionStore, InvalidDefinitionError, openDefinitionStore } from '../../../pipelines/definition-store';
+import { MAX_DEFINITION_BYTES } from '../../../pipelines/definition-text';
 
 const YAML_V1 = `
 id: tiny
@@ -85,6 +86,17 @@ function storeSuite(kind: string, open: () => Promise<Database>, cleanup: () => 
       expect((await bad({ ...source('x'), id: 'broken', initialData: { type: 'objekt' } })).param).toBe('initialData');
       expect(await bad({ ...source('{topic}'), id: 'broken', schedule: { cron: '0 * * * *', initialData: {} } })).toMatchObject({ param: 'schedule.initialData.topic' });
       expect(await store.get('broken')).toBeUndefined();
+    });
+
+    test('the size limit holds for every encoding; text is parsed off the event loop, pathological text is a 400', async () => {
+      const big = { ...source('x'), id: 'too_big', description: 'd'.repeat(MAX_DEFINITION_BYTES) };
+      await expect(store.save(big)).rejects.toMatchObject({ status: 400, issues: [{ path: '', message: `definition is larger than ${MAX_DEFINITION_BYTES} bytes` }] });
+      await expect(store.save(JSON.stringify(big))).rejects.toMatchObject({ status: 400 });
+      const nested = `${'['.repeat(100_000)}${']'.repeat(100_000)}`; // within the size limit, deep enough to break a recursive parser
+      await expect(store.save(nested)).rejects.toBeInstanceOf(InvalidDefinitionError);
+      expect(await store.get('too_big')).toBeUndefined();
+      const yaml = `id: from_text\nname: From text\nagents:\n  - { id: a, role: A, model: openai/gpt-4o, prompts: { user_template: "Hi {topic}" } }\nsteps:\n  - agent: a\n`;
+      expect((await store.save(yaml)).id).toBe('from_text');
     });
 
     test('concurrent saves of different contents get distinct versions', async () => {
