@@ -175,6 +175,25 @@ test('json_transform: an expression or a mapping over the pipeline data; bad exp
   expect(await failure(run(r, 'json_transform', { expression: '$sum(' }, c))).toMatchObject({ type: 'InvalidRequest', nonRetryable: true });
 });
 
+test('json_transform runs off the event loop within limits: endless recursion or a huge value fails the step for good, the loop keeps turning', async () => {
+  const r = FunctionRegistry.withBuiltIns({ httpAllowlist: [] });
+  const c = ctx([], { input: {}, outputs: {} });
+  let ticks = 0;
+  const ticker = setInterval(() => (ticks += 1), 20);
+  try {
+    const endless = await failure(run(r, 'json_transform', { expression: '( $f := function($n){ $f($n + 1) }; $f(0) )', timeout_ms: 1_500 }, c));
+    expect(endless).toMatchObject({ nonRetryable: true });
+    expect(['FunctionLimitExceeded', 'InvalidRequest']).toContain(endless.type); // over its limits, or JSONata's own stack guard
+    const huge = await failure(run(r, 'json_transform', { expression: '$map([1..10000000], function($v){ {"v": $v, "pad": "xxxxxxxxxxxxxxxx"} })', timeout_ms: 1_500 }, c));
+    expect(huge).toMatchObject({ type: 'FunctionLimitExceeded', nonRetryable: true });
+    expect(huge.message).toMatch(/json_transform: expression (did not finish within 1500 ms|needed more than 64 MB)/);
+  } finally {
+    clearInterval(ticker);
+  }
+  expect(ticks).toBeGreaterThan(10); // the event loop was never blocked while the expressions ran
+  expect(await failure(run(r, 'json_transform', { expression: '1', timeout_ms: 99_999 }, c))).toMatchObject({ type: 'InvalidRequest' });
+});
+
 test('template renders against the data', async () => {
   const r = FunctionRegistry.withBuiltIns({ httpAllowlist: [] });
   expect(await run(r, 'template', { template: 'Dear {input.name}, score {reviewer.score}' }, ctx([], { input: { name: 'Ada' }, outputs: { reviewer: { score: 9 } } }))).toBe('Dear Ada, score 9');
