@@ -57,6 +57,9 @@ beforeAll(async () => {
       } else if (url === '/away') {
         res.writeHead(302, { location: 'http://example.invalid/elsewhere' });
         res.end();
+      } else if (url === '/to-internal') {
+        res.writeHead(302, { location: `http://127.0.0.2:${(server.address() as AddressInfo).port}/json` });
+        res.end();
       } else if (url === '/busy') {
         res.writeHead(503, { 'retry-after': '2' });
         res.end('busy');
@@ -96,10 +99,13 @@ async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
 test('the allowlist: exact hosts, host:port, wildcards; nothing by default', () => {
   const u = new URL('https://api.example.com:8443/x');
   expect(hostAllowed(u, [])).toBe(false);
-  expect(hostAllowed(u, ['api.example.com'])).toBe(true);
+  expect(hostAllowed(u, ['api.example.com'])).toBe(false); // an entry without a port means the scheme's default port only
+  expect(hostAllowed(new URL('https://api.example.com/x'), ['api.example.com'])).toBe(true);
+  expect(hostAllowed(new URL('http://api.example.com/x'), ['api.example.com:80'])).toBe(true);
   expect(hostAllowed(u, ['api.example.com:8443'])).toBe(true);
   expect(hostAllowed(u, ['api.example.com:9999'])).toBe(false);
-  expect(hostAllowed(u, ['*.example.com'])).toBe(true);
+  expect(hostAllowed(u, ['*.example.com:8443'])).toBe(true);
+  expect(hostAllowed(u, ['*.example.com'])).toBe(false);
   expect(hostAllowed(new URL('https://evilexample.com/'), ['*.example.com'])).toBe(false);
 });
 
@@ -119,6 +125,22 @@ test('http_request: JSON in and out on an allowlisted host; refusals and status 
   const busy = await failure(run(r, 'http_request', { url: `${base}/busy` }, c));
   expect(busy).toMatchObject({ type: 'HttpError', nonRetryable: false, nextRetryDelay: 2000 });
   expect(await failure(run(r, 'http_request', { url: 'file:///etc/passwd' }, c))).toMatchObject({ type: 'InvalidRequest' });
+});
+
+test('internal addresses are refused unless listed as that address: names resolving there, mapped IPv6, redirect hops', async () => {
+  const r = FunctionRegistry.withBuiltIns({ httpAllowlist: [] });
+  const port = (server.address() as AddressInfo).port;
+  const refused = async (url: string, allowlist: string[]): Promise<ApplicationFailure> => failure(run(r, 'http_request', { url }, ctx(allowlist)));
+  // A name the operator allowed, resolving to loopback, is refused at connect time (the DNS answer is what is checked).
+  expect(await refused(`http://localhost:${port}/json`, [`localhost:${port}`])).toMatchObject({ type: 'HostNotAllowed', nonRetryable: true, message: expect.stringContaining('internal address') });
+  // An internal literal is refused unless that very address is listed, in every spelling.
+  expect(await refused(`http://127.0.0.1:${port}/json`, [`*:${port}`])).toMatchObject({ type: 'HostNotAllowed', message: expect.stringContaining('127.0.0.1 is an internal address') });
+  expect(await refused(`http://[::ffff:127.0.0.1]:${port}/json`, [`*:${port}`])).toMatchObject({ type: 'HostNotAllowed' });
+  expect(await refused(`http://127.0.0.2:${port}/json`, ['127.0.0.3', `*:${port}`])).toMatchObject({ type: 'HostNotAllowed' }); // another listed address does not help
+  // A redirect from a listed internal address to another internal one: the hop is refused too.
+  expect(await refused(`${base}/to-internal`, [host, `*:${port}`])).toMatchObject({ type: 'HostNotAllowed', message: expect.stringContaining('127.0.0.2 is an internal address') });
+  // Listed as that address, it is reachable (the operator said so).
+  expect(await run(r, 'http_request', { url: `${base}/json` }, ctx([host]))).toMatchObject({ status: 200 });
 });
 
 test('extract_text: plain text and HTML (inline and by URL)', async () => {
