@@ -73,6 +73,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
         : 'No CB_API_TOKENS set: listening on 127.0.0.1 only (set HOST to listen elsewhere, and CB_API_TOKENS to require auth)',
     );
   }
+  app.locals.publicUrl = config.server.publicUrl ?? url; // links in answers (streamUrl): never from the Host header
   logger.info({ url, providers: config.providers.map((p) => `${p.name}(${p.kind})`) }, 'API listening');
 
   let closing: Promise<void> | undefined;

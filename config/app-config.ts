@@ -21,6 +21,8 @@ export interface AppConfig {
     shutdownGraceMs: number;
     /** `CB_KEEPALIVE_MS`, default 15000: SSE keep-alive comment interval while waiting upstream. */
     sseKeepAliveMs: number;
+    /** `CB_PUBLIC_URL`: the origin links in answers use (`streamUrl`); unset → the address the API listens on. Never the Host header. */
+    publicUrl: string | undefined;
   };
   temporal: {
     /** `TEMPORAL_ADDRESS`; undefined → the all-in-one start runs a dev server. */

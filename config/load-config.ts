@@ -29,6 +29,7 @@ const envSchema = z.looseObject({
   CB_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 512kb or 10mb').default('10mb'),
   CB_SHUTDOWN_GRACE_MS: intIn(10_000, 0, 600_000),
   CB_KEEPALIVE_MS: intIn(15_000, 100, 600_000),
+  CB_PUBLIC_URL: optionalUrl,
   CB_CONFIG: z.string().optional(),
   CB_DEMO: z.enum(['true', 'false', '1', '0', '']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -89,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimit: e.CB_BODY_LIMIT,
       shutdownGraceMs: e.CB_SHUTDOWN_GRACE_MS,
       sseKeepAliveMs: e.CB_KEEPALIVE_MS,
+      publicUrl: e.CB_PUBLIC_URL ? e.CB_PUBLIC_URL.replace(/\/+$/, '') : undefined,
     },
     temporal: {
       address: e.TEMPORAL_ADDRESS || undefined,

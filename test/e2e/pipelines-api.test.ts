@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { readSse, type SseMessage } from '../helpers/sse-client';
 import { type ApiHarness, eventually, startApiHarness } from '../helpers/pipelines-api-harness';
 import { expectCompleteStream, shape } from '../helpers/pipeline-stream-checks';
@@ -277,4 +278,26 @@ test('failover inside a pipeline: the primary fails for a step → the step comp
   expect(done?.output).toBe('Echo: Write about resilience');
   const got = await h.call('GET', `/v1/workflow-instances/${started.id}`);
   expect((got.body.agents as Array<{ id: string; provider?: string }>)[0]).toMatchObject({ id: 'writer', status: 'completed', provider: 'anthropic' });
+});
+
+test('links in answers come from the configured/listening address, never from the Host header a caller sends', async () => {
+  const target = new URL(h.url('/v1/workflows/approval_flow/instances'));
+  const body = JSON.stringify({ initialData: { topic: 'host header' } });
+  const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(
+      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { host: 'evil.example:666', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+  expect(answer.status).toBe(201);
+  const started = JSON.parse(answer.text) as { id: string; streamUrl: string };
+  expect(started.streamUrl).toBe(h.url(`/v1/workflow-instances/${started.id}/stream`));
+  expect(answer.text).not.toContain('evil.example');
+  await h.call('POST', `/v1/workflow-instances/${started.id}/cancel`);
 });

@@ -1,9 +1,13 @@
 import type { Request } from 'express';
 import { GatewayErrors } from '../../../gateway/core/errors';
 
-/** The public origin of this request (`http://host:port`), so links in answers are absolute. */
+/**
+ * The public origin links in answers use (`CB_PUBLIC_URL`, else the address the API listens on), so they are
+ * absolute — and never built from the Host header a caller chose.
+ */
 export function baseUrlOf(req: Request): string {
-  return `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
+  const configured: unknown = req.app.locals.publicUrl;
+  return typeof configured === 'string' ? configured : 'http://127.0.0.1';
 }
 
 /** A non-negative integer parameter, or undefined when absent; 400 naming it when malformed. */
