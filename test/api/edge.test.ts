@@ -133,6 +133,10 @@ describe('bad input → clear 4xx in OpenAI shape', () => {
 });
 
 describe('auth', () => {
+  test('OPTIONS on a hook route needs the bearer token too (only the POST of a hook is answered before auth)', async () => {
+    const r = await rawRequest(url('/v1/hooks/anything'), { method: 'OPTIONS' });
+    expect(r.status).toBe(401);
+  });
   test('every route but /health needs the bearer token', async () => {
     expect((await fetch(url('/health'))).status).toBe(200);
     const noAuth = await rawRequest(url('/v1/models'), { method: 'GET' });

@@ -13,6 +13,8 @@ import { baseUrlOf } from './request-helpers';
  */
 export function hookRoutes(pipelines: PipelineApi, temporal: TemporalAccess, checkToken: ReturnType<typeof createTokenCheck>, bodyLimit: string): Router {
   const r = Router();
+  // Only POST is ours to answer before bearer auth; anything else (an OPTIONS probe included) goes on to it.
+  r.options('/hooks/:name', (_req, _res, next) => next('router'));
   r.post(
     '/hooks/:name',
     (req: Request, res: Response, next) => {
