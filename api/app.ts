@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { GatewayRuntime } from '../gateway/routing/gateway-runtime';
 import { ApiErrors } from './api-error';
+import { dependencyProbes } from './dependency-probes';
 import { jsonBody } from './body';
 import { bearerAuth, type createTokenCheck } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
@@ -62,7 +63,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', v1);
   app.use('/api/v1', v1); // OpenRouter-style base URLs work unchanged.
 
-  app.get('/ready', readyHandler({ temporal, providers: config.providers.map((p) => p.name), draining: deps.draining }));
+  const probes = dependencyProbes({ redisUrl: config.redisUrl, databaseUrl: process.env.DATABASE_URL || undefined });
+  app.get('/ready', readyHandler({ temporal, providers: config.providers.map((p) => p.name), draining: deps.draining, probes }));
   app.use((req: Request, _res: Response, next: NextFunction) => next(ApiErrors.routeNotFound(req.method, req.path)));
   app.use(errorHandler(logger, redact));
   return app;

@@ -158,6 +158,20 @@ describe('auth', () => {
 });
 
 describe('readiness without Temporal', () => {
+  test('/ready reports the Redis it is configured with: unreachable → degraded naming it (503 with ?strict=true)', async () => {
+    const other = await startGateway({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${fake.url}/v1`, REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const r = await rawRequest(`${other.api.url}/ready`, { method: 'GET' });
+      expect(r.status).toBe(200);
+      const body = r.json() as { status: string; not_ready: string[]; checks: Record<string, { ready: boolean }> };
+      expect(body.status).toBe('degraded');
+      expect(body.not_ready.join(' ')).toContain('redis: 127.0.0.1:1');
+      expect(body.checks.redis?.ready).toBe(false);
+      expect((await rawRequest(`${other.api.url}/ready?strict=true`, { method: 'GET' })).status).toBe(503);
+    } finally {
+      await other.close();
+    }
+  });
   test('/ready is degraded and names Temporal; workflow routes answer 503; completions still work', async () => {
     const r = await rawRequest(url('/ready'), { method: 'GET', headers: auth });
     expect(r.status).toBe(200);
