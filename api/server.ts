@@ -34,7 +34,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const { config, temporal } = opts;
   const logger = opts.logger ?? createLogger(config.logLevel);
   let draining = false;
-  const checkToken = createTokenCheck(config.server.apiTokens);
+  const checkToken = createTokenCheck(config.server.apiTokens, config.server.adminTokens);
   const processRuntime = opts.runtime ?? openProcessRuntime(config, logger);
   const owned = opts.runtime ? undefined : processRuntime; // closed with the server only when opened here
   const runtime = processRuntime.gateway;
@@ -66,7 +66,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   const port = (server.address() as AddressInfo).port;
   const shownHost = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  if (config.server.apiTokens.length === 0) {
+  if (config.server.apiTokens.length + config.server.adminTokens.length === 0) {
     logger.warn(
       config.server.hostExplicit
         ? `No CB_API_TOKENS set: the API is open to anyone who can reach ${config.server.host}:${port}`

@@ -15,6 +15,8 @@ export interface AppConfig {
     port: number;
     /** `CB_API_TOKENS` (comma list); empty → no auth. */
     apiTokens: string[];
+    /** `CB_ADMIN_TOKENS` (comma list): operator tokens — authenticate like API tokens, and see every caller's pipeline runs. */
+    adminTokens: string[];
     /** `CB_BODY_LIMIT`, default '10mb'. */
     bodyLimit: string;
     /** `CB_SHUTDOWN_GRACE_MS`, default 10000: how long in-flight requests may drain on stop. */

@@ -26,6 +26,7 @@ const envSchema = z.looseObject({
   HOST: z.string().optional(),
   PORT: intIn(4000, 0, 65535),
   CB_API_TOKENS: z.string().optional(),
+  CB_ADMIN_TOKENS: z.string().optional(),
   CB_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 512kb or 10mb').default('10mb'),
   CB_SHUTDOWN_GRACE_MS: intIn(10_000, 0, 600_000),
   CB_KEEPALIVE_MS: intIn(15_000, 100, 600_000),
@@ -70,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) throw ConfigError.fromZod('environment', parsed.error);
   const e = parsed.data;
   const apiTokens = list(e.CB_API_TOKENS);
+  const adminTokens = list(e.CB_ADMIN_TOKENS);
   const file = e.CB_CONFIG ? readConfigFile(e.CB_CONFIG, env) : undefined;
   const fileProviders = file?.providers ?? [];
   const providers = mergeProviders(envProviders(e, env), fileProviders.map(fromFile));
@@ -83,10 +85,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     dataDir: path.resolve(e.CB_DATA_DIR),
     server: {
-      host: e.HOST ?? (apiTokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),
+      host: e.HOST ?? (apiTokens.length + adminTokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),
       hostExplicit: e.HOST !== undefined && e.HOST !== '',
       port: e.PORT,
       apiTokens,
+      adminTokens,
       bodyLimit: e.CB_BODY_LIMIT,
       shutdownGraceMs: e.CB_SHUTDOWN_GRACE_MS,
       sseKeepAliveMs: e.CB_KEEPALIVE_MS,

@@ -41,6 +41,17 @@ export interface PipelineServiceDeps {
 }
 
 /** What answering a wait returns: the instance and what its run took. */
+/**
+ * Who asks, for what callers own: a run belongs to the caller that started it; another caller gets the 404 of an
+ * unknown run; an operator (admin) sees every run. Internal callers (tests, the service itself) act as operator.
+ */
+export interface Viewer {
+  caller: string;
+  admin: boolean;
+}
+
+export const OPERATOR: Viewer = { caller: 'operator', admin: true };
+
 export interface SignalAccepted extends Omit<PipelineInputAccepted, 'accepted'> {
   id: string;
   /** true: the run took it (the update's validator passed); 'queued': sent as a signal to a run of an earlier build. */
@@ -123,9 +134,9 @@ export class PipelineService {
   }
 
   /** The instance from its state query; describe() alone (with a message saying why) when no worker answers. */
-  async getInstance(id: string, opts: LinkOptions = {}): Promise<InstanceDetail> {
+  async getInstance(id: string, opts: LinkOptions = {}, viewer: Viewer = OPERATOR): Promise<InstanceDetail> {
     const client = await this.deps.temporal.getClient();
-    const { handle, facts } = await this.describe(client, id);
+    const { handle, facts } = await this.describe(client, id, viewer);
     let state: PipelineState | undefined;
     let message: string | undefined;
     try {
@@ -143,17 +154,19 @@ export class PipelineService {
   }
 
   /** Pipeline status per Temporal (no worker needed). */
-  async status(id: string): Promise<InstanceStatus> {
+  async status(id: string, viewer: Viewer = OPERATOR): Promise<InstanceStatus> {
     const client = await this.deps.temporal.getClient();
-    const { facts } = await this.describe(client, id);
+    const { facts } = await this.describe(client, id, viewer);
     const status = statusFromTemporal(facts.status);
     return { status, closed: status !== 'running', temporalStatus: facts.status };
   }
 
-  async listInstances(filter: ListFilter = {}, opts: LinkOptions = {}): Promise<InstanceSummary[]> {
+  async listInstances(filter: ListFilter = {}, opts: LinkOptions = {}, viewer: Viewer = OPERATOR): Promise<InstanceSummary[]> {
     const clauses = [`WorkflowType = ${visibilityLiteral(PIPELINE_WORKFLOW)}`];
     if (filter.definitionId) clauses.push(`${SEARCH_ATTRIBUTES.definition} = ${visibilityLiteral(filter.definitionId)}`);
-    if (filter.caller) clauses.push(`${SEARCH_ATTRIBUTES.caller} = ${visibilityLiteral(filter.caller)}`);
+    // A caller lists its own runs only (an operator may filter by any caller).
+    const caller = viewer.admin ? filter.caller : viewer.caller;
+    if (caller) clauses.push(`${SEARCH_ATTRIBUTES.caller} = ${visibilityLiteral(caller)}`);
     if (filter.status) {
       const c = statusClause(filter.status);
       if (!c) throw PipelineErrors.invalid(`Invalid 'status': expected one of running, waiting, completed, failed, cancelled`, 'status');
@@ -176,11 +189,11 @@ export class PipelineService {
    * Answers the `wait_signal` step the run waits at, through the `pipelineInput` update: 200 with what the run
    * took, 400 for a bad payload, 409 when the run is not waiting for it (or finished), 404 for an unknown id.
    */
-  async signal(id: string, payload: unknown): Promise<SignalAccepted> {
+  async signal(id: string, payload: unknown, viewer: Viewer = OPERATOR): Promise<SignalAccepted> {
     const checked = checkSignalPayload(payload ?? {});
     if (!checked.ok) throw PipelineErrors.invalid(checked.message, checked.param);
     const client = await this.deps.temporal.getClient();
-    const { handle, facts } = await this.describe(client, id);
+    const { handle, facts } = await this.describe(client, id, viewer);
     const status = statusFromTemporal(facts.status);
     if (status !== 'running') throw PipelineErrors.finished(id, status, 'signal');
     const deadline = Date.now() + (this.deps.updateTimeoutMs ?? 10_000);
@@ -201,9 +214,9 @@ export class PipelineService {
     }
   }
 
-  async cancel(id: string): Promise<{ id: string; status: string; cancelRequested: true }> {
+  async cancel(id: string, viewer: Viewer = OPERATOR): Promise<{ id: string; status: string; cancelRequested: true }> {
     const client = await this.deps.temporal.getClient();
-    const { handle, facts } = await this.describe(client, id);
+    const { handle, facts } = await this.describe(client, id, viewer);
     const status = statusFromTemporal(facts.status);
     if (status !== 'running') throw PipelineErrors.finished(id, status, 'cancel');
     // The run may have published its end and be closing: its own word (when a worker answers) decides.
@@ -220,12 +233,14 @@ export class PipelineService {
 
   // ---- helpers --------------------------------------------------------------------------------------------
 
-  private async describe(client: Client, id: string): Promise<{ handle: WorkflowHandle; facts: DescribeFacts }> {
+  private async describe(client: Client, id: string, viewer: Viewer): Promise<{ handle: WorkflowHandle; facts: DescribeFacts }> {
     const handle = client.workflow.getHandle(id);
     try {
       const d = await handle.describe();
       if (d.type !== PIPELINE_WORKFLOW) throw PipelineErrors.unknownInstance(id);
       const facts: DescribeFacts = { id, status: d.status.name, memo: readMemo(d.memo), startTime: d.startTime, ...(d.closeTime ? { closeTime: d.closeTime } : {}) };
+      // Another caller's run is answered as unknown: its existence is not another caller's to learn.
+      if (!viewer.admin && facts.memo.caller !== viewer.caller) throw PipelineErrors.unknownInstance(id);
       return { handle, facts };
     } catch (err) {
       if (isNotFound(err)) throw PipelineErrors.unknownInstance(id);

@@ -55,7 +55,7 @@ export function openProcessRuntime(config: AppConfig, logger: Logger, opts: Open
 /** Every secret the configuration holds: provider keys, API tokens, hook secrets (named by `secret_env`). */
 export function configuredSecrets(config: AppConfig, env: NodeJS.ProcessEnv): string[] {
   const hookSecrets = Object.values(config.hooks).flatMap((h) => (h.secret_env && env[h.secret_env] ? [env[h.secret_env] as string] : []));
-  return [...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens, ...hookSecrets];
+  return [...config.providers.flatMap((p) => p.apiKeys), ...config.server.apiTokens, ...config.server.adminTokens, ...hookSecrets];
 }
 
 function openRateLimiter(config: AppConfig, logger: Logger): RateLimiter | undefined {

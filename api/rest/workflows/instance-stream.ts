@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import type { PipelineApi } from '../../../pipelines/pipeline-api';
 import { SseResponse } from '../sse-response';
-import { intParam } from './request-helpers';
+import { viewerOf } from '../../middleware/auth';
+import { callerOf, intParam } from './request-helpers';
 
 /**
  * `GET /v1/workflow-instances/:id/stream`: the instance's events as SSE — `id: <seq>`, `event: <TYPE>`,
@@ -15,7 +16,8 @@ export function workflowStreamHandler(deps: { pipelines: PipelineApi; keepAliveM
     const afterSeq = intParam(lastId !== undefined && lastId !== '' ? lastId : req.query.after, lastId ? 'Last-Event-ID' : 'after') ?? -1;
     const abort = new AbortController();
     res.on('close', () => abort.abort());
-    // Throws (404 unknown instance, 503 Temporal down) before any byte of the stream is written.
+    // Throws (404 unknown instance or another caller's, 503 Temporal down) before any byte of the stream is written.
+    await deps.pipelines.service.status(String(req.params.id), viewerOf(callerOf(res.locals)));
     const feed = await deps.pipelines.feeds.open(String(req.params.id), afterSeq, abort.signal);
     const sse = new SseResponse(res, deps.keepAliveMs);
     try {
