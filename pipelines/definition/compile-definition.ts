@@ -349,6 +349,7 @@ export function checkDefinition(input: unknown, opts: CompileOptions = {}): Comp
     checkTemplates(src, machine.transitions, c);
   }
   if (src.schedule && !/^(@\w+(\s+\S+)?|(\S+\s+){4,6}\S+)$/.test(src.schedule.cron.trim())) c.add('schedule.cron', 'a cron expression with 5 to 7 fields, or @daily / @hourly / @every 1h');
+  else if (src.schedule && runsMoreThanOncePerMinute(src.schedule.cron)) c.add('schedule.cron', `runs more often than once every ${MIN_SCHEDULE_INTERVAL_MS / 1000} s (the shortest schedule interval)`);
   if (c.issues.length > 0 || !machine) return { ok: false, issues: c.issues };
   const definition: PipelineDefinition = {
     id: src.id,
@@ -367,4 +368,20 @@ export function checkDefinition(input: unknown, opts: CompileOptions = {}): Comp
     if (src.schedule.initialData !== undefined) definition.schedule.initialData = src.schedule.initialData as JsonObject;
   }
   return { ok: true, definition, source: src };
+}
+
+/** The shortest interval a definition's schedule may have: a caller must not be able to start a run every second. */
+export const MIN_SCHEDULE_INTERVAL_MS = 60_000;
+
+/** `@every 10s`, or a cron whose seconds field (6 or 7 fields) fires more than once a minute. */
+function runsMoreThanOncePerMinute(cron: string): boolean {
+  const text = cron.trim();
+  const every = /^@every\s+(\S+)$/i.exec(text)?.[1];
+  if (every !== undefined) {
+    let ms = 0;
+    for (const m of every.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|h|m|s)/g)) ms += Number(m[1]) * ({ ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const)[m[2] as 'ns' | 'us' | 'µs' | 'ms' | 's' | 'm' | 'h'];
+    return ms < MIN_SCHEDULE_INTERVAL_MS;
+  }
+  const fields = text.split(/\s+/);
+  return fields.length >= 6 && !/^\d+$/.test(fields[0] ?? '');
 }

@@ -234,6 +234,11 @@ describe('compile: agents', () => {
     expect(d.schedule).toEqual({ cron: '0 9 * * 1-5', initialData: { topic: 'daily' } });
     expect(issuesOf({ ...base, agents: [agent('a')], schedule: { cron: 'daily' } })).toEqual([{ path: 'schedule.cron', message: expect.stringMatching(/cron expression/) }]);
     expect(compileDefinition({ ...base, agents: [agent('a')], schedule: { cron: '@every 1h' } }).schedule?.cron).toBe('@every 1h');
+    // Never more often than once a minute: a caller must not start a run every second.
+    for (const cron of ['@every 1s', '@every 59s', '@every 500ms', '* * * * * *', '*/10 * * * * *']) {
+      expect(issuesOf({ ...base, agents: [agent('a')], schedule: { cron } })).toEqual([{ path: 'schedule.cron', message: expect.stringMatching(/more often than once every 60 s/) }]);
+    }
+    for (const cron of ['@every 1m', '@every 1h30m', '0 * * * * *', '* * * * *']) expect(compileDefinition({ ...base, agents: [agent('a')], schedule: { cron } }).schedule?.cron).toBe(cron);
     expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('15m'), parseDuration('2h'), parseDuration('7d'), parseDuration(42)]).toEqual([500, 30_000, 900_000, 7_200_000, 604_800_000, 42]);
   });
 });
