@@ -10,7 +10,7 @@ import type { DefinitionIssue } from './definition/definition-schema';
 import type { JsonObject, PipelineDefinition } from './definition/types';
 import { isUniqueViolation, openDatabase, type Database, type DatabaseOptions } from './db';
 import { checkDefinitionSize, InvalidDefinitionError, parseDefinitionText } from './definition-text';
-import { parseDefinitionTextOffThread } from './definition-text-parser';
+import { parseDefinitionTextIsolated } from './definition-text-parser';
 import { initialDataSchemaErrors, validateInitialData } from './validate-initial-data';
 
 export { InvalidDefinitionError } from './definition-text';
@@ -131,7 +131,7 @@ export class DefinitionStore {
 
   async saveDetailed(input: unknown, opts: { builtin?: boolean } = {}): Promise<SaveResult> {
     // Text a caller sent is parsed off the event loop (bounded in time); an object is checked for size like text.
-    const data = typeof input === 'string' ? await parseDefinitionTextOffThread(input) : input;
+    const data = typeof input === 'string' ? await parseDefinitionTextIsolated(input) : input;
     const { definition, source, declaredVersion } = DefinitionStore.check(data);
     const hash = createHash('sha256').update(canonical(source)).digest('hex');
     for (let attempt = 0; ; attempt += 1) {

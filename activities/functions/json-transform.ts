@@ -2,13 +2,13 @@
  * The `json_transform` built-in: a JSONata expression (`expression`) or a mapping of output keys to JSONata
  * expressions (`mapping`), evaluated over `input` when given, else over the pipeline data `{ input, outputs }`.
  *
- * Expressions come from callers, so they run in a child process (`runOffThread`), bounded: `timeout_ms` (default
+ * Expressions come from callers, so they run in a child process (`runIsolated`), bounded: `timeout_ms` (default
  * 5 s, at most 30 s) and 64 MB of heap. An expression that recurses without end or builds a huge value fails the
  * step for good (`FunctionLimitExceeded`); it never stalls the process it runs in (with `npm start`, the API's).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { JsonObject, JsonValue } from '../../pipelines/definition/types';
-import { OffThreadError, runOffThread } from '../../pipelines/off-thread';
+import { IsolatedRunError, runIsolated } from '../../pipelines/isolated-run';
 import type { PipelineFunction } from './function-types';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -40,10 +40,10 @@ type Reply = { ok: true; out: Record<string, JsonValue> } | { ok: false; what: s
 async function evaluateAll(expressions: Array<[string, string]>, subject: unknown, timeoutMs: number, signal: AbortSignal): Promise<Record<string, JsonValue>> {
   let reply: Reply;
   try {
-    reply = await runOffThread<Reply>(CHILD_CODE, { jsonataPath: require.resolve('jsonata'), expressions, subject }, { timeoutMs, maxOldGenerationSizeMb: HEAP_MB, signal });
+    reply = await runIsolated<Reply>(CHILD_CODE, { jsonataPath: require.resolve('jsonata'), expressions, subject }, { timeoutMs, maxOldGenerationSizeMb: HEAP_MB, signal });
   } catch (err) {
-    if (err instanceof OffThreadError && err.reason === 'aborted') throw err;
-    const why = err instanceof OffThreadError && err.reason === 'memory' ? `needed more than ${HEAP_MB} MB of memory` : err instanceof OffThreadError && err.reason === 'timeout' ? `did not finish within ${timeoutMs} ms (timeout_ms)` : (err as Error).message;
+    if (err instanceof IsolatedRunError && err.reason === 'aborted') throw err;
+    const why = err instanceof IsolatedRunError && err.reason === 'memory' ? `needed more than ${HEAP_MB} MB of memory` : err instanceof IsolatedRunError && err.reason === 'timeout' ? `did not finish within ${timeoutMs} ms (timeout_ms)` : (err as Error).message;
     throw ApplicationFailure.nonRetryable(`json_transform: ${expressions.length === 1 ? (expressions[0]?.[0] ?? 'expression') : 'the mapping'} ${why}`, 'FunctionLimitExceeded');
   }
   if (reply.ok) return reply.out;

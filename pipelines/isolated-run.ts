@@ -7,7 +7,7 @@
  */
 import { type Serializable, spawn } from 'node:child_process';
 
-export interface OffThreadLimits {
+export interface IsolatedRunLimits {
   timeoutMs: number;
   /** Heap of the child; a run that needs more dies (reported as `memory`). */
   maxOldGenerationSizeMb: number;
@@ -15,13 +15,13 @@ export interface OffThreadLimits {
 }
 
 /** Why a run did not answer: too slow, too big, cancelled, or crashed. */
-export class OffThreadError extends Error {
+export class IsolatedRunError extends Error {
   constructor(
     readonly reason: 'timeout' | 'memory' | 'aborted' | 'crashed',
     message: string,
   ) {
     super(message);
-    this.name = 'OffThreadError';
+    this.name = 'IsolatedRunError';
   }
 }
 
@@ -29,7 +29,7 @@ export class OffThreadError extends Error {
  * `code` is the body of an async CommonJS function of `(input, reply)`: it must call `reply(answer)` once. Modules it
  * needs come as resolved paths in `input`, so resolution never depends on the working directory.
  */
-export async function runOffThread<T>(code: string, input: Serializable, limits: OffThreadLimits): Promise<T> {
+export async function runIsolated<T>(code: string, input: Serializable, limits: IsolatedRunLimits): Promise<T> {
   limits.signal?.throwIfAborted();
   const script = `process.once('message', async (input) => {
   const reply = (answer) => process.send(answer, () => process.exit(0));
@@ -45,18 +45,18 @@ export async function runOffThread<T>(code: string, input: Serializable, limits:
   let onAbort: (() => void) | undefined;
   try {
     return await new Promise<T>((resolve, reject) => {
-      timer = setTimeout(() => reject(new OffThreadError('timeout', `did not finish within ${limits.timeoutMs} ms`)), limits.timeoutMs);
-      onAbort = () => reject(new OffThreadError('aborted', 'cancelled'));
+      timer = setTimeout(() => reject(new IsolatedRunError('timeout', `did not finish within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+      onAbort = () => reject(new IsolatedRunError('aborted', 'cancelled'));
       limits.signal?.addEventListener('abort', onAbort, { once: true });
       child.once('message', (m: unknown) => {
         const crashed = (m as { crashed?: unknown } | null)?.crashed;
-        if (typeof crashed === 'string') reject(new OffThreadError('crashed', crashed));
+        if (typeof crashed === 'string') reject(new IsolatedRunError('crashed', crashed));
         else resolve(m as T);
       });
-      child.once('error', (err) => reject(new OffThreadError('crashed', err.message)));
+      child.once('error', (err) => reject(new IsolatedRunError('crashed', err.message)));
       child.once('exit', (code, sig) => {
         const oom = /heap out of memory|Reached heap limit/i.test(stderr);
-        reject(oom ? new OffThreadError('memory', `needed more than ${limits.maxOldGenerationSizeMb} MB`) : new OffThreadError('crashed', `ended without an answer (${sig ?? code})`));
+        reject(oom ? new IsolatedRunError('memory', `needed more than ${limits.maxOldGenerationSizeMb} MB`) : new IsolatedRunError('crashed', `ended without an answer (${sig ?? code})`));
       });
       child.send(input);
     });
