@@ -4,6 +4,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { GatewayError } from '../../gateway/core/errors';
+import { redactError } from '../../gateway/core/redact';
 import { TemporalUnavailableError } from '../../temporal/errors';
 import { ApiErrors } from '../api-error';
 
@@ -54,10 +55,7 @@ const LINGER_MS = 5_000;
 
 /** The error as it may leave the process: a GatewayError whose message carries no configured secret. */
 export function toPublicError(err: unknown, redact: (text: string) => string): GatewayError {
-  const e = toGatewayError(err);
-  const message = redact(e.message);
-  if (message === e.message) return e;
-  return new GatewayError({ status: e.status, message, type: e.type, code: e.code, param: e.param, provider: e.provider, retryable: e.retryable, retryAfterMs: e.retryAfterMs, headers: e.headers });
+  return redactError(toGatewayError(err), redact);
 }
 
 export function toGatewayError(err: unknown): GatewayError {
