@@ -9,7 +9,7 @@ import { checkDefinition } from './definition/compile-definition';
 import type { DefinitionIssue } from './definition/definition-schema';
 import type { JsonObject, PipelineDefinition } from './definition/types';
 import { isUniqueViolation, openDatabase, type Database, type DatabaseOptions } from './db';
-import { checkDefinitionSize, InvalidDefinitionError, parseDefinitionText } from './definition-text';
+import { checkDefinitionSize, InvalidDefinitionError } from './definition-text';
 import { parseDefinitionTextIsolated } from './definition-text-parser';
 import { initialDataSchemaErrors, validateInitialData } from './validate-initial-data';
 
@@ -106,10 +106,9 @@ export class DefinitionStore {
     return new DefinitionStore(db);
   }
 
-  /** Validates and compiles a source; the compiled definition (with the version it would get: its own or 1). */
-  static check(input: unknown): { definition: PipelineDefinition; source: JsonObject; declaredVersion?: number } {
-    checkDefinitionSize(input);
-    const data = typeof input === 'string' ? parseDefinitionText(input) : input;
+  /** Validates and compiles a parsed source; the compiled definition (with the version it would get: its own or 1). */
+  static check(data: unknown): { definition: PipelineDefinition; source: JsonObject; declaredVersion?: number } {
+    checkDefinitionSize(data);
     const r = checkDefinition(data);
     if (!r.ok) throw new InvalidDefinitionError(r.issues);
     const issues: DefinitionIssue[] = [];

@@ -22,11 +22,14 @@ export class InvalidDefinitionError extends GatewayError {
   }
 }
 
-/** Parses YAML or JSON text; a syntax error becomes an InvalidDefinitionError naming the line. */
+/** How definition text is parsed, wherever it is parsed (here for our own files, in a child for callers' text). */
+export const DEFINITION_YAML_OPTIONS = { maxAliasCount: 100, uniqueKeys: true, prettyErrors: true } as const;
+
+/** Parses YAML or JSON text (the built-in files); a syntax error becomes an InvalidDefinitionError naming the line. */
 export function parseDefinitionText(text: string, origin = 'definition'): unknown {
   checkDefinitionSize(text, origin);
   try {
-    return parse(text, { maxAliasCount: 100, uniqueKeys: true, prettyErrors: true });
+    return parse(text, DEFINITION_YAML_OPTIONS);
   } catch (err) {
     const e = err as Error & { linePos?: Array<{ line: number; col: number }> };
     throw new InvalidDefinitionError([yamlSyntaxIssue(origin, e.message, e.linePos)]);
