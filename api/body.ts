@@ -29,6 +29,11 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }
 
+/** Whether the request declares (`Content-Length`) a body over `limit`: refused before a byte is read. */
+export function declaresTooLarge(req: IncomingMessage, limit: number): boolean {
+  return Number(req.headers['content-length'] ?? 0) > limit;
+}
+
 /** Reads at most `limit` bytes of an uncompressed body. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -36,7 +41,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     if (encoding !== undefined && encoding !== 'identity') {
       return reject(new GatewayError({ status: 415, type: 'invalid_request_error', code: 'unsupported_encoding', message: `Content-Encoding '${encoding}' is not supported; send the body uncompressed.` }));
     }
-    if (Number(req.headers['content-length'] ?? 0) > limit) return reject(bodyTooLarge(limit));
+    if (declaresTooLarge(req, limit)) return reject(bodyTooLarge(limit));
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (c: Buffer): void => {

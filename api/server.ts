@@ -6,7 +6,7 @@ import { createLogger } from '../config/logger';
 import { openProcessRuntime, type ProcessRuntime } from '../runtime/process-runtime';
 import { createApp } from './app';
 import { createTokenCheck } from './middleware/auth';
-import { parseByteSize } from './body';
+import { declaresTooLarge, parseByteSize } from './body';
 import { createRequestListener } from './request-listener';
 import { ChatCompletionsRoute } from './rest/chat-completions';
 import type { TemporalAccess } from './temporal-access';
@@ -49,7 +49,7 @@ export async function startApiServer(opts: StartApiOptions): Promise<ApiServer> 
   // `Expect: 100-continue` (curl and others, for large bodies): never invite a body we would refuse — the 413
   // then goes out before a byte of it is sent.
   server.on('checkContinue', (req, res) => {
-    if (!(Number(req.headers['content-length'] ?? 0) > bodyLimit)) res.writeContinue();
+    if (!declaresTooLarge(req, bodyLimit)) res.writeContinue();
     listener(req, res);
   });
   await new Promise<void>((resolve, reject) => {

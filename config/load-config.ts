@@ -5,6 +5,7 @@ import { DEFAULT_TIMEOUTS } from '../gateway/http/upstream-client';
 import type { AppConfig } from './app-config';
 import { ConfigError } from './config-error';
 import { DEFAULT_ROUTING, type RoutingConfig } from '../gateway/routing/routing-config';
+import { ROUTING_EXTENSION_FIELDS } from '../gateway/routing/routing-extensions';
 import { type FileProvider, readConfigFile, reservedSectionWarnings } from './config-file';
 import { PROVIDER_DEFAULTS } from './provider-defaults';
 
@@ -214,7 +215,7 @@ function checkExtraFields(fields: string[], where: string): string[] {
   return fields;
 }
 
-const ROUTING_FIELDS = new Set(['models', 'route', 'provider', 'circuit_breaker']);
+const ROUTING_FIELDS = new Set<string>(ROUTING_EXTENSION_FIELDS);
 
 /** `AZURE_OPENAI_DEPLOYMENTS=gpt-4o=my-4o-deploy,embed=my-embed` or plain deployment names. */
 function parseDeployments(items: string[]): Record<string, string> {

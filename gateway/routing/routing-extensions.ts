@@ -38,6 +38,9 @@ const opt = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null 
 const names = z.array(z.string().trim().min(1));
 const price = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]);
 
+/** The request fields the router consumes (OpenRouter's and ours): never forwarded to any upstream. */
+export const ROUTING_EXTENSION_FIELDS = ['models', 'route', 'provider', 'circuit_breaker'] as const satisfies ReadonlyArray<keyof RoutingExtensions>;
+
 export const routingExtensionsSchema: z.ZodType<RoutingExtensions> = z.object({
   models: opt(names),
   route: opt(z.literal('fallback')),
