@@ -43,8 +43,8 @@ async function evaluateAll(expressions: Array<[string, string]>, subject: unknow
     reply = await runIsolated<Reply>(CHILD_CODE, { jsonataPath: require.resolve('jsonata'), expressions, subject }, { timeoutMs, maxOldGenerationSizeMb: HEAP_MB, signal });
   } catch (err) {
     if (err instanceof IsolatedRunError && err.reason === 'aborted') throw err;
-    const why = err instanceof IsolatedRunError && err.reason === 'memory' ? `needed more than ${HEAP_MB} MB of memory` : err instanceof IsolatedRunError && err.reason === 'timeout' ? `did not finish within ${timeoutMs} ms (timeout_ms)` : (err as Error).message;
-    throw ApplicationFailure.nonRetryable(`json_transform: ${expressions.length === 1 ? (expressions[0]?.[0] ?? 'expression') : 'the mapping'} ${why}`, 'FunctionLimitExceeded');
+    const what = expressions.length === 1 ? (expressions[0]?.[0] ?? 'expression') : 'the mapping';
+    throw ApplicationFailure.nonRetryable(`json_transform: ${what} ${(err as Error).message}`, 'FunctionLimitExceeded');
   }
   if (reply.ok) return reply.out;
   throw ApplicationFailure.nonRetryable(`json_transform: ${reply.what} ${reply.stage === 'parse' ? 'does not parse' : 'failed'}: ${reply.message}`, 'InvalidRequest');
