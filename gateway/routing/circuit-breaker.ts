@@ -63,6 +63,8 @@ interface State {
   lastFailure?: { at: number; status?: number; message: string };
   totalCalls: number;
   totalFailures: number;
+  /** Whether the target's model is in a configured list (asked once, when the target is first seen). */
+  listed: boolean;
 }
 
 export class CircuitBreaker {
@@ -184,10 +186,10 @@ export class CircuitBreaker {
   private state(target: string): State {
     let s = this.states.get(target);
     if (!s) {
-      s = { circuit: 'closed', buckets: [], consecutiveFailures: 0, probesInFlight: 0, samples: [], nextSample: 0, totalCalls: 0, totalFailures: 0 };
+      s = { circuit: 'closed', buckets: [], consecutiveFailures: 0, probesInFlight: 0, samples: [], nextSample: 0, totalCalls: 0, totalFailures: 0, listed: this.isListed(target) };
       this.states.set(target, s);
     }
-    if (!this.isListed(target)) this.touchUnlisted(target);
+    if (!s.listed) this.touchUnlisted(target);
     return s;
   }
 
